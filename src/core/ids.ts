@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto'
+
+/** The prefixes of Hookrelay's IDs, one per kind of object. */
+export const idPrefixes = {
+  subscription: 'sub',
+  event: 'evt',
+  delivery: 'dlv',
+  attempt: 'att',
+  key: 'key',
+} as const
+
+export type IdKind = keyof typeof idPrefixes
+
+// Crockford base32: sortable as plain strings, no ambiguous letters.
+const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
+
+let lastTime = 0
+let lastRandom = new Uint8Array(10)
+
+/**
+ * A new prefixed, time-sortable ID: `evt_` + 26 characters of a ULID (48 bits of milliseconds,
+ * 80 random bits). IDs made in the same millisecond by one process still sort in creation order.
+ *
+ * @example newId('event') // 'evt_01JD5V3K8W2Q9X7H4M6N0P1R2S'
+ */
+export function newId(kind: IdKind, now: number = Date.now()): string {
+  if (now <= lastTime) {
+    increment(lastRandom)
+  } else {
+    lastTime = now
+    lastRandom = new Uint8Array(randomBytes(10))
+  }
+  return `${idPrefixes[kind]}_${encodeTime(lastTime)}${encodeRandom(lastRandom)}`
+}
+
+function encodeTime(time: number): string {
+  let out = ''
+  for (let i = 0; i < 10; i++) {
+    out = alphabet[time % 32] + out
+    time = Math.floor(time / 32)
+  }
+  return out
+}
+
+function encodeRandom(bytes: Uint8Array): string {
+  let bits = 0n
+  for (const byte of bytes) bits = (bits << 8n) | BigInt(byte)
+  let out = ''
+  for (let i = 0; i < 16; i++) {
+    out = alphabet[Number(bits & 31n)] + out
+    bits >>= 5n
+  }
+  return out
+}
+
+function increment(bytes: Uint8Array): void {
+  for (let i = bytes.length - 1; i >= 0; i--) {
+    const value = bytes[i]!
+    if (value < 255) {
+      bytes[i] = value + 1
+      return
+    }
+    bytes[i] = 0
+  }
+}

@@ -1,0 +1,120 @@
+/** Where a subscription stands: see DESIGN.md, "Subscription states". */
+export type SubscriptionState = 'active' | 'paused' | 'disabled'
+
+/** Which headers and signature a delivery carries. Default is `standard` (Standard Webhooks 1.0). */
+export type SignatureScheme = 'standard' | 'github' | 'servicestack' | 'superoffice'
+
+/** What the body holds: the whole envelope (default) or only the event's `data`. */
+export type PayloadMode = 'envelope' | 'data'
+
+/** `pending` until it `succeeded`, `failed` for good, or was `cancelled`. */
+export type DeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'cancelled'
+
+/** Whether an attempt came from the retry schedule or from a person asking for it. */
+export type AttemptTrigger = 'scheduled' | 'manual'
+
+/** A subscription as callers see it. Times are ISO 8601 strings. */
+export interface Subscription {
+  id: string
+  tenant: string
+  name: string
+  /** Event names or patterns (`order.*`, `*`). */
+  events: string[]
+  config: { url: string; contentType: 'application/json' }
+  headers: Record<string, string>
+  signatureScheme: SignatureScheme
+  payload: PayloadMode
+  description: string | null
+  /** Deliveries per second at most, or null for no limit. */
+  rateLimit: number | null
+  /** Milliseconds before each retry, overriding the engine's schedule; null uses the engine's. */
+  retrySchedule: number[] | null
+  createdBy: string | null
+  state: SubscriptionState
+  /** Why the subscription was disabled, when it was. */
+  disabledReason: string | null
+  createdAt: string
+  updatedAt: string
+}
+
+/** A signing secret; `expiresAt` is set on the old secret during a rotation. */
+export interface SigningSecret {
+  secret: string
+  /** Epoch milliseconds after which the secret stops signing, or null for the current one. */
+  expiresAt: number | null
+}
+
+/** A subscription with its secrets, as the store keeps it. Never leaves the engine whole. */
+export interface StoredSubscription extends Subscription {
+  secrets: SigningSecret[]
+}
+
+/** An event (a message): the same `id` reaches every subscriber on every attempt. */
+export interface WebhookEvent {
+  id: string
+  tenant: string
+  type: string
+  data: unknown
+  timestamp: string
+  idempotencyKey: string | null
+}
+
+/** One event on its way to one subscription. */
+export interface Delivery {
+  id: string
+  eventId: string
+  subscriptionId: string
+  tenant: string
+  eventType: string
+  status: DeliveryStatus
+  attempts: number
+  /** When the next attempt is due (ISO 8601), or null once the delivery is over. */
+  nextAttemptAt: string | null
+  lastStatusCode: number | null
+  lastError: string | null
+  createdAt: string
+  updatedAt: string
+}
+
+/** One HTTP call of a delivery, as recorded. */
+export interface Attempt {
+  id: string
+  deliveryId: string
+  eventId: string
+  subscriptionId: string
+  tenant: string
+  trigger: AttemptTrigger
+  startedAt: string
+  durationMs: number
+  /** The receiver's status, or null when no answer came (network error, timeout, refused URL). */
+  statusCode: number | null
+  error: string | null
+  responseHeaders: Record<string, string>
+  /** The first 4 KiB of the response body. */
+  responseBody: string
+}
+
+/** A registered event type: a description and an optional JSON Schema checked on publish. */
+export interface EventType {
+  name: string
+  description: string | null
+  schema: Record<string, unknown> | null
+  createdAt: string
+  updatedAt: string
+}
+
+/** The `data` of an entity-change event (`<entity>.<action>`). */
+export interface EntityChange {
+  entity: string
+  id: string | number
+  action: string
+  changes: string[]
+  fieldValues: Record<string, unknown>
+  actor: string | null
+}
+
+/** A page of a list: pass `nextCursor` back as `cursor` for the next one; null at the end. */
+export interface Page<T> {
+  data: T[]
+  nextCursor: string | null
+}

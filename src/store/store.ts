@@ -1,0 +1,216 @@
+import type {
+  Attempt,
+  Delivery,
+  DeliveryStatus,
+  EventType,
+  Page,
+  StoredSubscription,
+  SubscriptionState,
+  WebhookEvent,
+} from '../core/types.ts'
+
+/**
+ * What a store engine can do, read by the engine to pick a strategy. Kysely's dialect adapters
+ * expose the same kind of flags.
+ */
+export interface StoreCapabilities {
+  /** The store can wake workers in other processes when deliveries are written. */
+  readonly supportsListenNotify: boolean
+  /** Several processes may write (and claim) at once. */
+  readonly supportsManyWriters: boolean
+}
+
+/** Filters of `listSubscriptions`. `event` keeps subscriptions with a pattern matching it. */
+export interface SubscriptionQuery {
+  tenant: string
+  name?: string | undefined
+  event?: string | undefined
+  state?: SubscriptionState | undefined
+  limit: number
+  cursor?: string | undefined
+}
+
+/** Filters of `listEvents`, newest first. */
+export interface EventQuery {
+  tenant: string
+  type?: string | undefined
+  limit: number
+  cursor?: string | undefined
+}
+
+/** Filters of `listDeliveries`, newest first. At least one of the ids or `tenant` is given. */
+export interface DeliveryQuery {
+  tenant?: string | undefined
+  subscriptionId?: string | undefined
+  eventId?: string | undefined
+  status?: DeliveryStatus | undefined
+  limit: number
+  cursor?: string | undefined
+}
+
+/** A delivery to write with its event. */
+export interface NewDelivery {
+  id: string
+  subscriptionId: string
+}
+
+/** The result of `insertEvent`. */
+export interface InsertedEvent {
+  event: WebhookEvent
+  /** The number of deliveries written (or, for a repeated idempotency key, the first publish's). */
+  deliveries: number
+  /** False when the idempotency key was seen before: `event` is the first one, nothing was written. */
+  inserted: boolean
+}
+
+/** An event as a claim returns it: `dataJson` is the exact JSON text stored for `data`. */
+export interface ClaimedEvent {
+  id: string
+  tenant: string
+  type: string
+  timestamp: string
+  dataJson: string
+}
+
+/**
+ * A delivery claimed by one worker: its `nextAttemptAt` was moved to the lease's end, so if the
+ * worker dies the delivery becomes due again by itself.
+ */
+export interface ClaimedDelivery {
+  id: string
+  status: DeliveryStatus
+  /** Attempts made before this one. */
+  attempts: number
+  leaseToken: string
+  event: ClaimedEvent
+  subscription: StoredSubscription
+}
+
+/** Options of `claimDueDeliveries`. Times are epoch milliseconds. */
+export interface ClaimOptions {
+  now: number
+  limit: number
+  leaseMs: number
+  leaseToken: string
+}
+
+/** One attempt to record, with the delivery's state after it. */
+export interface AttemptRecord {
+  attempt: Attempt
+  /**
+   * The lease the attempt ran under. The delivery row changes only while it still holds this
+   * lease, so a worker whose lease ran out cannot overwrite a newer claim; the attempt itself is
+   * recorded either way, because it happened.
+   */
+  leaseToken: string
+  status: DeliveryStatus
+  /** Epoch ms of the next attempt when `status` is `pending`, else null. */
+  nextAttemptAt: number | null
+}
+
+/** A subscription's run of failures after a batch of attempts was recorded. */
+export interface SubscriptionHealth {
+  subscriptionId: string
+  /** Failed attempts since the last success. */
+  consecutiveFailures: number
+  /** Epoch ms of the first failure since the last success, or null when the last one succeeded. */
+  failingSince: number | null
+}
+
+/** What `prune` removed. */
+export interface PruneResult {
+  events: number
+  deliveries: number
+  attempts: number
+}
+
+/**
+ * The storage port, in domain verbs. No SQL, connection or driver type crosses it: an adapter owns
+ * its connections. Pass your own implementation to `createHookrelay({ store })`; the conformance
+ * suite in `test/store/store-conformance.ts` says what each verb must do.
+ *
+ * Times in and out of the store's verbs are epoch milliseconds; times inside domain objects are
+ * ISO 8601 strings.
+ */
+export interface Store {
+  readonly capabilities: StoreCapabilities
+
+  /**
+   * Writes a subscription. Throws `ConflictError` (`duplicate_subscription`) when the tenant has
+   * another subscription with the same URL and an overlapping event pattern.
+   */
+  insertSubscription(subscription: StoredSubscription): Promise<void>
+  getSubscription(id: string): Promise<StoredSubscription | null>
+  listSubscriptions(query: SubscriptionQuery): Promise<Page<StoredSubscription>>
+  /**
+   * Replaces a subscription (same id) under the duplicate rule of `insertSubscription`. When its
+   * state leaves `active`, its pending deliveries are cancelled in the same transaction.
+   * Returns false when it does not exist.
+   */
+  updateSubscription(subscription: StoredSubscription): Promise<boolean>
+  /** Deletes a subscription and cancels its pending deliveries. False when it did not exist. */
+  deleteSubscription(id: string): Promise<boolean>
+  /** The active subscriptions of `tenant` with a pattern matching `eventType`, found by index. */
+  matchSubscriptions(tenant: string, eventType: string): Promise<StoredSubscription[]>
+
+  /**
+   * Writes an event and its deliveries in one transaction, all or nothing. With an idempotency key
+   * already used in the tenant, writes nothing and returns the first event.
+   */
+  insertEvent(event: WebhookEvent, deliveries: NewDelivery[]): Promise<InsertedEvent>
+  getEvent(id: string): Promise<WebhookEvent | null>
+  listEvents(query: EventQuery): Promise<Page<WebhookEvent>>
+  /** Events of `tenant` at or after `since` (epoch ms), oldest first, at most `limit`. */
+  listEventsSince(
+    tenant: string,
+    since: number,
+    limit: number,
+    afterId?: string,
+  ): Promise<WebhookEvent[]>
+
+  /**
+   * Claims up to `limit` pending deliveries due at `now`, oldest due first, and leases them for
+   * `leaseMs` (their `nextAttemptAt` moves to the lease's end).
+   */
+  claimDueDeliveries(options: ClaimOptions): Promise<ClaimedDelivery[]>
+  /**
+   * Claims one delivery whatever its status (a manual retry); it becomes `pending` under the
+   * lease. Null when it does not exist.
+   */
+  claimDelivery(id: string, options: Omit<ClaimOptions, 'limit'>): Promise<ClaimedDelivery | null>
+  /** Gives claimed deliveries back unattempted, due at `at`, if they still hold `leaseToken`. */
+  releaseDeliveries(ids: string[], leaseToken: string, at: number): Promise<void>
+  /**
+   * Records attempts and the deliveries' new states in one transaction, and keeps each
+   * subscription's failure run (reset on success). Returns the failure run of every subscription
+   * that had a failed attempt in the batch.
+   */
+  recordAttempts(records: AttemptRecord[]): Promise<SubscriptionHealth[]>
+  getDelivery(id: string): Promise<Delivery | null>
+  listDeliveries(query: DeliveryQuery): Promise<Page<Delivery>>
+  /**
+   * Makes deliveries due at `at` again: the subscription's `failed` and `cancelled` deliveries
+   * of events at or after `since`, and new deliveries for those events that never had one for it
+   * (published while it was paused or disabled). Returns how many deliveries were queued.
+   */
+  recoverDeliveries(subscription: StoredSubscription, since: number, at: number): Promise<number>
+  /** Epoch ms of the earliest pending delivery's `nextAttemptAt`, or null when none is pending. */
+  nextDueAt(): Promise<number | null>
+
+  /** Attempts of a delivery, or of all deliveries of an event, oldest first. */
+  listAttempts(filter: { deliveryId: string } | { eventId: string }): Promise<Attempt[]>
+  /** The subscription's most recent attempt that failed, or null. */
+  lastFailedAttempt(subscriptionId: string): Promise<Attempt | null>
+
+  upsertEventType(eventType: EventType): Promise<void>
+  getEventType(name: string): Promise<EventType | null>
+  listEventTypes(): Promise<EventType[]>
+
+  /** Removes events created before `before` (epoch ms) with their deliveries and attempts, except
+   * events that still have a pending delivery. */
+  prune(before: number): Promise<PruneResult>
+
+  /** Resolves when the store answers; used by readiness checks. */
+  ping(): Promise<void>
+  close(): Promise<void>
+}

@@ -1,0 +1,143 @@
+import type { Attempt } from '../../core/types.ts'
+import type { AttemptRecord, SubscriptionHealth } from '../store.ts'
+import type { SqliteConnection } from './connection.ts'
+import { ms, toAttempt } from './row-mapping.ts'
+
+/** The attempt log verbs of the SQLite store: the delivery workers' write path. */
+export type AttemptsSql = ReturnType<typeof attemptsSql>
+
+/** A subscription's attempts within one batch, folded in order. */
+interface RunChange {
+  /** Whether a success came in the batch: then the run restarts from `failures`. */
+  reset: boolean
+  /** Failures after the batch's last success (or all of them, without one). */
+  failures: number
+  /** Start of the earliest failure counted in `failures`, epoch ms. */
+  since: number | null
+  /** Whether the batch had a failure at all (only those are reported back). */
+  anyFailure: boolean
+}
+
+function isSuccess(statusCode: number | null): boolean {
+  return statusCode !== null && statusCode >= 200 && statusCode < 300
+}
+
+/** Prepares the attempt statements once and returns the operations that use them. */
+export function attemptsSql(conn: SqliteConnection) {
+  const { db, transaction } = conn
+  const insertAttempt = db.prepare(
+    `INSERT INTO attempts (id, delivery_id, event_id, subscription_id, tenant, trigger,
+       started_at, duration_ms, status_code, error, response_headers, response_body, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  )
+  // Only the lease holder moves the delivery on; a worker whose lease ran out (and was claimed
+  // again by another) still gets its attempt logged, but cannot overwrite the newer state.
+  const updateDelivery = db.prepare(
+    `UPDATE deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = ?,
+       last_status_code = ?, last_error = ?, lease_token = NULL, updated_at = ?
+     WHERE id = ? AND lease_token = ?`,
+  )
+  // A success on a healthy subscription is the common case: leave its row (and page) untouched.
+  const clearRun = db.prepare(
+    `UPDATE subscriptions SET consecutive_failures = 0, failing_since = NULL
+     WHERE id = ? AND (consecutive_failures <> 0 OR failing_since IS NOT NULL)`,
+  )
+  const restartRun = db.prepare(
+    `UPDATE subscriptions SET consecutive_failures = ?, failing_since = ? WHERE id = ?
+     RETURNING consecutive_failures, failing_since`,
+  )
+  const extendRun = db.prepare(
+    `UPDATE subscriptions SET consecutive_failures = consecutive_failures + ?,
+       failing_since = COALESCE(failing_since, ?) WHERE id = ?
+     RETURNING consecutive_failures, failing_since`,
+  )
+  const selectByDelivery = db.prepare('SELECT * FROM attempts WHERE delivery_id = ? ORDER BY id')
+  const selectByEvent = db.prepare('SELECT * FROM attempts WHERE event_id = ? ORDER BY id')
+  const selectLastFailed = db.prepare(
+    `SELECT * FROM attempts WHERE subscription_id = ?
+       AND (status_code IS NULL OR status_code < 200 OR status_code >= 300)
+     ORDER BY id DESC LIMIT 1`,
+  )
+
+  return {
+    record(records: AttemptRecord[]): SubscriptionHealth[] {
+      if (records.length === 0) return []
+      // One UPDATE per subscription per batch, not per attempt: fold the batch first.
+      const runs = new Map<string, RunChange>()
+      const now = Date.now()
+      return transaction(() => {
+        for (const { attempt: a, leaseToken, status, nextAttemptAt } of records) {
+          const startedAt = ms(a.startedAt)
+          insertAttempt.run(
+            a.id,
+            a.deliveryId,
+            a.eventId,
+            a.subscriptionId,
+            a.tenant,
+            a.trigger,
+            startedAt,
+            a.durationMs,
+            a.statusCode,
+            a.error,
+            JSON.stringify(a.responseHeaders),
+            a.responseBody,
+            now,
+          )
+          updateDelivery.run(
+            status,
+            nextAttemptAt,
+            a.statusCode,
+            a.error,
+            startedAt + a.durationMs,
+            a.deliveryId,
+            leaseToken,
+          )
+          let run = runs.get(a.subscriptionId)
+          if (run === undefined) {
+            run = { reset: false, failures: 0, since: null, anyFailure: false }
+            runs.set(a.subscriptionId, run)
+          }
+          if (isSuccess(a.statusCode)) {
+            run.reset = true
+            run.failures = 0
+            run.since = null
+          } else {
+            run.anyFailure = true
+            run.failures++
+            run.since = run.since === null ? startedAt : Math.min(run.since, startedAt)
+          }
+        }
+        const health: SubscriptionHealth[] = []
+        for (const [subscriptionId, run] of runs) {
+          if (!run.anyFailure) {
+            clearRun.run(subscriptionId)
+            continue
+          }
+          const row = run.reset
+            ? restartRun.get(run.failures, run.since, subscriptionId)
+            : extendRun.get(run.failures, run.since, subscriptionId)
+          if (row === undefined) continue
+          health.push({
+            subscriptionId,
+            consecutiveFailures: row.consecutive_failures as number,
+            failingSince: (row.failing_since ?? null) as number | null,
+          })
+        }
+        return health
+      })
+    },
+
+    list(filter: { deliveryId: string } | { eventId: string }): Attempt[] {
+      const rows =
+        'deliveryId' in filter
+          ? selectByDelivery.all(filter.deliveryId)
+          : selectByEvent.all(filter.eventId)
+      return rows.map(toAttempt)
+    },
+
+    lastFailed(subscriptionId: string): Attempt | null {
+      const row = selectLastFailed.get(subscriptionId)
+      return row === undefined ? null : toAttempt(row)
+    },
+  }
+}

@@ -1,0 +1,60 @@
+import { DatabaseSync, type StatementSync } from 'node:sqlite'
+
+/** How hard SQLite flushes on commit. Default is `NORMAL`, which survives a killed process. */
+export type SqliteSynchronous = 'NORMAL' | 'FULL'
+
+/**
+ * One open SQLite database with the helpers every SQL module uses: prepared statements made once
+ * and reused, and `BEGIN IMMEDIATE` transactions.
+ */
+export interface SqliteConnection {
+  readonly db: DatabaseSync
+  /** The prepared statement for `sql`, prepared on first use and reused after. */
+  statement(sql: string): StatementSync
+  /** Runs `fn` inside `BEGIN IMMEDIATE … COMMIT`, rolling back when it throws. */
+  transaction<T>(fn: () => T): T
+}
+
+/** Opens the database file (or `:memory:`) and sets the pragmas Hookrelay relies on. */
+export function openConnection(path: string, synchronous: SqliteSynchronous): SqliteConnection {
+  const db = new DatabaseSync(path)
+  // WAL lets readers run beside the one writer; with synchronous=NORMAL a commit reaches the OS
+  // before it returns, so a killed process loses nothing (only a power cut can lose the last
+  // commits).
+  db.exec('PRAGMA journal_mode = WAL')
+  db.exec(`PRAGMA synchronous = ${synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`)
+  db.exec('PRAGMA busy_timeout = 5000')
+  db.exec('PRAGMA temp_store = MEMORY')
+  db.exec('PRAGMA cache_size = -32000')
+  // Checkpoints are where synchronous=NORMAL fsyncs; 4,000 pages (16 MB of WAL) between them
+  // instead of 1,000 lifts single-event commits by about a third here. The file is cut back after.
+  db.exec('PRAGMA wal_autocheckpoint = 4000')
+  db.exec('PRAGMA journal_size_limit = 67108864')
+
+  const statements = new Map<string, StatementSync>()
+  const statement = (sql: string): StatementSync => {
+    let stmt = statements.get(sql)
+    if (stmt === undefined) {
+      stmt = db.prepare(sql)
+      statements.set(sql, stmt)
+    }
+    return stmt
+  }
+
+  const begin = db.prepare('BEGIN IMMEDIATE')
+  const commit = db.prepare('COMMIT')
+  const rollback = db.prepare('ROLLBACK')
+  const transaction = <T>(fn: () => T): T => {
+    begin.run()
+    try {
+      const result = fn()
+      commit.run()
+      return result
+    } catch (error) {
+      rollback.run()
+      throw error
+    }
+  }
+
+  return { db, statement, transaction }
+}

@@ -1,0 +1,71 @@
+import { newId } from '../../core/ids.ts'
+import { anyPatternMatches } from '../../core/patterns.ts'
+import type { Delivery, Page, StoredSubscription } from '../../core/types.ts'
+import type { DeliveryQuery } from '../store.ts'
+import type { SqliteConnection } from './connection.ts'
+import { type Filters, newestFirstPage } from './paging.ts'
+import { toDelivery } from './row-mapping.ts'
+
+/** The delivery reading and recovery verbs of the SQLite store. */
+export type DeliveriesSql = ReturnType<typeof deliveriesSql>
+
+/** Prepares the delivery statements once and returns the operations that use them. */
+export function deliveriesSql(conn: SqliteConnection) {
+  const { db, transaction } = conn
+  const selectById = db.prepare('SELECT * FROM deliveries WHERE id = ?')
+  const requeue = db.prepare(
+    `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, lease_token = NULL,
+       updated_at = ?
+     WHERE subscription_id = ? AND status IN ('failed', 'cancelled') AND EXISTS (
+       SELECT 1 FROM events e WHERE e.id = deliveries.event_id AND e.timestamp >= ?
+     )`,
+  )
+  const selectMissed = db.prepare(
+    `SELECT e.id, e.type FROM events e
+     WHERE e.tenant = ? AND e.timestamp >= ? AND NOT EXISTS (
+       SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.subscription_id = ?
+     ) ORDER BY e.id`,
+  )
+  const insertDelivery = db.prepare(
+    `INSERT INTO deliveries (id, event_id, subscription_id, tenant, event_type, status, attempts,
+       next_attempt_at, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`,
+  )
+
+  return {
+    get(id: string): Delivery | null {
+      const row = selectById.get(id)
+      return row === undefined ? null : toDelivery(row)
+    },
+
+    list(query: DeliveryQuery): Page<Delivery> {
+      const filters: Filters = { clauses: [], params: [] }
+      const add = (clause: string, value: string | undefined): void => {
+        if (value === undefined) return
+        filters.clauses.push(clause)
+        filters.params.push(value)
+      }
+      add('tenant = ?', query.tenant)
+      add('subscription_id = ?', query.subscriptionId)
+      add('event_id = ?', query.eventId)
+      add('status = ?', query.status)
+      return newestFirstPage(conn, 'deliveries', filters, query.limit, query.cursor, toDelivery)
+    },
+
+    recover(subscription: StoredSubscription, since: number, at: number): number {
+      const { id, tenant, events } = subscription
+      return transaction(() => {
+        let queued = Number(requeue.run(at, at, id, since).changes)
+        // Events published while the subscription was paused or disabled never got a delivery
+        // for it; match them against its patterns now.
+        for (const row of selectMissed.all(tenant, since, id)) {
+          const type = row.type as string
+          if (!anyPatternMatches(events, type)) continue
+          insertDelivery.run(newId('delivery'), row.id as string, id, tenant, type, at, at, at)
+          queued++
+        }
+        return queued
+      })
+    },
+  }
+}

@@ -1,0 +1,37 @@
+import type { EventType } from '../../core/types.ts'
+import type { SqliteConnection } from './connection.ts'
+import { ms, toEventType } from './row-mapping.ts'
+
+/** The event type catalogue verbs of the SQLite store. */
+export type EventTypesSql = ReturnType<typeof eventTypesSql>
+
+/** Prepares the event type statements once and returns the operations that use them. */
+export function eventTypesSql(conn: SqliteConnection) {
+  const { db } = conn
+  // created_at stays the first registration's: an upsert only moves updated_at.
+  const upsert = db.prepare(
+    `INSERT INTO event_types (name, description, schema, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (name) DO UPDATE SET description = excluded.description,
+       schema = excluded.schema, updated_at = excluded.updated_at`,
+  )
+  const selectByName = db.prepare('SELECT * FROM event_types WHERE name = ?')
+  const selectAll = db.prepare('SELECT * FROM event_types ORDER BY name')
+
+  return {
+    upsert(eventType: EventType): void {
+      const { name, description, schema, createdAt, updatedAt } = eventType
+      const schemaJson = schema === null ? null : JSON.stringify(schema)
+      upsert.run(name, description, schemaJson, ms(createdAt), ms(updatedAt))
+    },
+
+    get(name: string): EventType | null {
+      const row = selectByName.get(name)
+      return row === undefined ? null : toEventType(row)
+    },
+
+    list(): EventType[] {
+      return selectAll.all().map(toEventType)
+    },
+  }
+}

@@ -1,0 +1,86 @@
+import type { Page, WebhookEvent } from '../../core/types.ts'
+import type { EventQuery, InsertedEvent, NewDelivery } from '../store.ts'
+import type { SqliteConnection } from './connection.ts'
+import { type Filters, newestFirstPage } from './paging.ts'
+import { ms, toEvent } from './row-mapping.ts'
+
+/** The event verbs of the SQLite store. */
+export type EventsSql = ReturnType<typeof eventsSql>
+
+/** Prepares the event statements once and returns the operations that use them. */
+export function eventsSql(conn: SqliteConnection) {
+  const { db, transaction } = conn
+  const insertRow = db.prepare(
+    `INSERT INTO events (id, tenant, type, data, timestamp, idempotency_key, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  )
+  const insertDelivery = db.prepare(
+    `INSERT INTO deliveries (id, event_id, subscription_id, tenant, event_type, status, attempts,
+       next_attempt_at, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)`,
+  )
+  const selectByKey = db.prepare('SELECT * FROM events WHERE tenant = ? AND idempotency_key = ?')
+  const countDeliveries = db.prepare('SELECT COUNT(*) AS n FROM deliveries WHERE event_id = ?')
+  const selectById = db.prepare('SELECT * FROM events WHERE id = ?')
+  // Oldest first means by timestamp, with the id breaking ties; the cursor is the pair, found
+  // from `afterId`, so the (tenant, timestamp, id) index serves every page without a scan.
+  const selectSince = db.prepare(
+    `SELECT * FROM events WHERE tenant = ? AND timestamp >= ? AND (timestamp, id) > (?, ?)
+     ORDER BY timestamp, id LIMIT ?`,
+  )
+  const selectTimestamp = db.prepare('SELECT timestamp FROM events WHERE id = ?')
+
+  return {
+    /**
+     * New deliveries are due at the event's timestamp: the engine's (possibly injected) clock
+     * stamped it at publish, so "due now" means the same thing to the claims that follow.
+     */
+    insert(event: WebhookEvent, deliveries: NewDelivery[]): InsertedEvent {
+      return transaction(() => {
+        if (event.idempotencyKey !== null) {
+          const first = selectByKey.get(event.tenant, event.idempotencyKey)
+          if (first !== undefined) {
+            const count = countDeliveries.get(first.id as string)
+            return { event: toEvent(first), deliveries: Number(count?.n ?? 0), inserted: false }
+          }
+        }
+        const at = ms(event.timestamp)
+        const data = JSON.stringify(event.data) ?? 'null'
+        insertRow.run(
+          event.id,
+          event.tenant,
+          event.type,
+          data,
+          at,
+          event.idempotencyKey,
+          Date.now(),
+        )
+        for (const d of deliveries) {
+          insertDelivery.run(d.id, event.id, d.subscriptionId, event.tenant, event.type, at, at, at)
+        }
+        return { event, deliveries: deliveries.length, inserted: true }
+      })
+    },
+
+    get(id: string): WebhookEvent | null {
+      const row = selectById.get(id)
+      return row === undefined ? null : toEvent(row)
+    },
+
+    list(query: EventQuery): Page<WebhookEvent> {
+      const filters: Filters = { clauses: ['tenant = ?'], params: [query.tenant] }
+      if (query.type !== undefined) {
+        filters.clauses.push('type = ?')
+        filters.params.push(query.type)
+      }
+      return newestFirstPage(conn, 'events', filters, query.limit, query.cursor, toEvent)
+    },
+
+    listSince(tenant: string, since: number, limit: number, afterId?: string): WebhookEvent[] {
+      // An `afterId` that is gone (pruned) still bounds the page by its id at `since`.
+      const after = afterId === undefined ? undefined : selectTimestamp.get(afterId)
+      const afterTimestamp = (after?.timestamp as number | undefined) ?? since
+      return selectSince.all(tenant, since, afterTimestamp, afterId ?? '', limit).map(toEvent)
+    },
+  }
+}

@@ -1,0 +1,147 @@
+import type { DatabaseSync } from 'node:sqlite'
+
+/** One schema change. Numbered and append-only: a migration that has landed is never edited. */
+export interface Migration {
+  version: number
+  sql: string
+}
+
+/** Every migration of the SQLite store, oldest first. */
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    sql: `
+CREATE TABLE subscriptions (
+  id TEXT PRIMARY KEY,
+  tenant TEXT NOT NULL,
+  name TEXT NOT NULL,
+  events TEXT NOT NULL,
+  url TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  headers TEXT NOT NULL,
+  signature_scheme TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  description TEXT,
+  rate_limit REAL,
+  retry_schedule TEXT,
+  created_by TEXT,
+  state TEXT NOT NULL,
+  disabled_reason TEXT,
+  secrets TEXT NOT NULL,
+  consecutive_failures INTEGER NOT NULL DEFAULT 0,
+  failing_since INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX subscriptions_tenant_url ON subscriptions (tenant, url);
+CREATE INDEX subscriptions_tenant_id ON subscriptions (tenant, id);
+
+CREATE TABLE subscription_patterns (
+  tenant TEXT NOT NULL,
+  pattern TEXT NOT NULL,
+  subscription_id TEXT NOT NULL,
+  PRIMARY KEY (tenant, pattern, subscription_id)
+) WITHOUT ROWID;
+CREATE INDEX subscription_patterns_subscription ON subscription_patterns (subscription_id);
+
+CREATE TABLE events (
+  id TEXT PRIMARY KEY,
+  tenant TEXT NOT NULL,
+  type TEXT NOT NULL,
+  data TEXT NOT NULL,
+  timestamp INTEGER NOT NULL,
+  idempotency_key TEXT,
+  created_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX events_idempotency ON events (tenant, idempotency_key)
+  WHERE idempotency_key IS NOT NULL;
+CREATE INDEX events_tenant_id ON events (tenant, id);
+CREATE INDEX events_tenant_timestamp ON events (tenant, timestamp, id);
+CREATE INDEX events_timestamp ON events (timestamp);
+
+CREATE TABLE deliveries (
+  id TEXT PRIMARY KEY,
+  event_id TEXT NOT NULL,
+  subscription_id TEXT NOT NULL,
+  tenant TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER,
+  lease_token TEXT,
+  last_status_code INTEGER,
+  last_error TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX deliveries_subscription_id ON deliveries (subscription_id, id);
+CREATE INDEX deliveries_event ON deliveries (event_id, id);
+CREATE INDEX deliveries_tenant_id ON deliveries (tenant, id);
+
+CREATE TABLE attempts (
+  id TEXT PRIMARY KEY,
+  delivery_id TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  subscription_id TEXT NOT NULL,
+  tenant TEXT NOT NULL,
+  trigger TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  duration_ms INTEGER NOT NULL,
+  status_code INTEGER,
+  error TEXT,
+  response_headers TEXT NOT NULL,
+  response_body TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX attempts_delivery ON attempts (delivery_id, id);
+CREATE INDEX attempts_event ON attempts (event_id, id);
+CREATE INDEX attempts_subscription_id ON attempts (subscription_id, id);
+
+CREATE TABLE event_types (
+  name TEXT PRIMARY KEY,
+  description TEXT,
+  schema TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+`,
+  },
+]
+
+/**
+ * Applies the migrations the database has not seen yet, each in its own transaction with its row
+ * in `schema_migrations`, and returns the versions applied (empty when the schema is current).
+ */
+export function applyMigrations(
+  db: DatabaseSync,
+  list: readonly Migration[] = migrations,
+): number[] {
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)',
+  )
+  const applied: number[] = []
+  for (const migration of list) {
+    db.exec('BEGIN IMMEDIATE')
+    try {
+      // Read inside the write lock: another process opening the same file at the same moment
+      // waits here, then sees the version as applied.
+      const seen = db
+        .prepare('SELECT 1 FROM schema_migrations WHERE version = ?')
+        .get(migration.version)
+      if (seen === undefined) {
+        db.exec(migration.sql)
+        db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(
+          migration.version,
+          Date.now(),
+        )
+        applied.push(migration.version)
+      }
+      db.exec('COMMIT')
+    } catch (error) {
+      db.exec('ROLLBACK')
+      throw error
+    }
+  }
+  return applied
+}

@@ -1,0 +1,192 @@
+import type { SQLOutputValue } from 'node:sqlite'
+import type {
+  Attempt,
+  AttemptTrigger,
+  Delivery,
+  DeliveryStatus,
+  EventType,
+  PayloadMode,
+  SignatureScheme,
+  StoredSubscription,
+  SubscriptionState,
+  WebhookEvent,
+} from '../../core/types.ts'
+
+/** A row as `node:sqlite` returns it. */
+export type Row = Record<string, SQLOutputValue>
+
+/** Epoch ms to the ISO 8601 string domain objects carry. */
+export function iso(ms: number): string {
+  return new Date(ms).toISOString()
+}
+
+/** An ISO 8601 string from a domain object to epoch ms for a column. */
+export function ms(isoString: string): number {
+  const value = Date.parse(isoString)
+  if (Number.isNaN(value)) throw new TypeError(`not an ISO 8601 time: ${isoString}`)
+  return value
+}
+
+function text(row: Row, column: string): string {
+  return row[column] as string
+}
+
+function textOrNull(row: Row, column: string): string | null {
+  return (row[column] ?? null) as string | null
+}
+
+function num(row: Row, column: string): number {
+  return row[column] as number
+}
+
+function numOrNull(row: Row, column: string): number | null {
+  return (row[column] ?? null) as number | null
+}
+
+function isoOrNull(row: Row, column: string): string | null {
+  const value = numOrNull(row, column)
+  return value === null ? null : iso(value)
+}
+
+function json<T>(row: Row, column: string): T {
+  return JSON.parse(text(row, column)) as T
+}
+
+function jsonOrNull<T>(row: Row, column: string): T | null {
+  const value = textOrNull(row, column)
+  return value === null ? null : (JSON.parse(value) as T)
+}
+
+/** The columns of `subscriptions` a subscription fills (the failure run is the store's own). */
+export const subscriptionColumns = [
+  'id',
+  'tenant',
+  'name',
+  'events',
+  'url',
+  'content_type',
+  'headers',
+  'signature_scheme',
+  'payload',
+  'description',
+  'rate_limit',
+  'retry_schedule',
+  'created_by',
+  'state',
+  'disabled_reason',
+  'secrets',
+  'created_at',
+  'updated_at',
+] as const
+
+/** One of `subscriptionColumns`. */
+export type SubscriptionColumn = (typeof subscriptionColumns)[number]
+
+/** A subscription's column values, keyed by column name for named statement parameters. */
+export function subscriptionRecord(
+  s: StoredSubscription,
+): Record<SubscriptionColumn, string | number | null> {
+  return {
+    id: s.id,
+    tenant: s.tenant,
+    name: s.name,
+    events: JSON.stringify(s.events),
+    url: s.config.url,
+    content_type: s.config.contentType,
+    headers: JSON.stringify(s.headers),
+    signature_scheme: s.signatureScheme,
+    payload: s.payload,
+    description: s.description,
+    rate_limit: s.rateLimit,
+    retry_schedule: s.retrySchedule === null ? null : JSON.stringify(s.retrySchedule),
+    created_by: s.createdBy,
+    state: s.state,
+    disabled_reason: s.disabledReason,
+    secrets: JSON.stringify(s.secrets),
+    created_at: ms(s.createdAt),
+    updated_at: ms(s.updatedAt),
+  }
+}
+
+/** A subscription row as a domain object. */
+export function toSubscription(row: Row): StoredSubscription {
+  return {
+    id: text(row, 'id'),
+    tenant: text(row, 'tenant'),
+    name: text(row, 'name'),
+    events: json<string[]>(row, 'events'),
+    config: { url: text(row, 'url'), contentType: text(row, 'content_type') as 'application/json' },
+    headers: json<Record<string, string>>(row, 'headers'),
+    signatureScheme: text(row, 'signature_scheme') as SignatureScheme,
+    payload: text(row, 'payload') as PayloadMode,
+    description: textOrNull(row, 'description'),
+    rateLimit: numOrNull(row, 'rate_limit'),
+    retrySchedule: jsonOrNull<number[]>(row, 'retry_schedule'),
+    createdBy: textOrNull(row, 'created_by'),
+    state: text(row, 'state') as SubscriptionState,
+    disabledReason: textOrNull(row, 'disabled_reason'),
+    createdAt: iso(num(row, 'created_at')),
+    updatedAt: iso(num(row, 'updated_at')),
+    secrets: json<StoredSubscription['secrets']>(row, 'secrets'),
+  }
+}
+
+/** An event row as a domain object. */
+export function toEvent(row: Row): WebhookEvent {
+  return {
+    id: text(row, 'id'),
+    tenant: text(row, 'tenant'),
+    type: text(row, 'type'),
+    data: json<unknown>(row, 'data'),
+    timestamp: iso(num(row, 'timestamp')),
+    idempotencyKey: textOrNull(row, 'idempotency_key'),
+  }
+}
+
+/** A delivery row as a domain object. */
+export function toDelivery(row: Row): Delivery {
+  return {
+    id: text(row, 'id'),
+    eventId: text(row, 'event_id'),
+    subscriptionId: text(row, 'subscription_id'),
+    tenant: text(row, 'tenant'),
+    eventType: text(row, 'event_type'),
+    status: text(row, 'status') as DeliveryStatus,
+    attempts: num(row, 'attempts'),
+    nextAttemptAt: isoOrNull(row, 'next_attempt_at'),
+    lastStatusCode: numOrNull(row, 'last_status_code'),
+    lastError: textOrNull(row, 'last_error'),
+    createdAt: iso(num(row, 'created_at')),
+    updatedAt: iso(num(row, 'updated_at')),
+  }
+}
+
+/** An attempt row as a domain object. */
+export function toAttempt(row: Row): Attempt {
+  return {
+    id: text(row, 'id'),
+    deliveryId: text(row, 'delivery_id'),
+    eventId: text(row, 'event_id'),
+    subscriptionId: text(row, 'subscription_id'),
+    tenant: text(row, 'tenant'),
+    trigger: text(row, 'trigger') as AttemptTrigger,
+    startedAt: iso(num(row, 'started_at')),
+    durationMs: num(row, 'duration_ms'),
+    statusCode: numOrNull(row, 'status_code'),
+    error: textOrNull(row, 'error'),
+    responseHeaders: json<Record<string, string>>(row, 'response_headers'),
+    responseBody: text(row, 'response_body'),
+  }
+}
+
+/** An event row as a domain object. */
+/** An event type row as a domain object. */
+export function toEventType(row: Row): EventType {
+  return {
+    name: text(row, 'name'),
+    description: textOrNull(row, 'description'),
+    schema: jsonOrNull<Record<string, unknown>>(row, 'schema'),
+    createdAt: iso(num(row, 'created_at')),
+    updatedAt: iso(num(row, 'updated_at')),
+  }
+}

@@ -1,0 +1,238 @@
+import { HookrelayError } from '../../core/errors.ts'
+import type {
+  Attempt,
+  Delivery,
+  EventType,
+  Page,
+  StoredSubscription,
+  WebhookEvent,
+} from '../../core/types.ts'
+import type {
+  AttemptRecord,
+  ClaimedDelivery,
+  ClaimOptions,
+  DeliveryQuery,
+  EventQuery,
+  InsertedEvent,
+  NewDelivery,
+  PruneResult,
+  Store,
+  StoreCapabilities,
+  SubscriptionHealth,
+  SubscriptionQuery,
+} from '../store.ts'
+import { type AttemptsSql, attemptsSql } from './attempts-sql.ts'
+import { type ClaimsSql, claimsSql } from './claims-sql.ts'
+import { openConnection, type SqliteConnection, type SqliteSynchronous } from './connection.ts'
+import { type DeliveriesSql, deliveriesSql } from './deliveries-sql.ts'
+import { type EventTypesSql, eventTypesSql } from './event-types-sql.ts'
+import { type EventsSql, eventsSql } from './events-sql.ts'
+import { applyMigrations } from './migrations.ts'
+import { type PruneSql, pruneSql } from './prune-sql.ts'
+import { type SubscriptionsSql, subscriptionsSql } from './subscriptions-sql.ts'
+
+/** Options of `openSqliteStore`. */
+export interface SqliteStoreOptions {
+  /** A database file (created when missing) or `:memory:`. */
+  path: string
+  /** Default is `NORMAL`: a killed process loses nothing; `FULL` also survives a power cut. */
+  synchronous?: SqliteSynchronous
+}
+
+/**
+ * The SQLite store on Node's built-in `node:sqlite`: one writer, WAL, every statement prepared
+ * once. Verbs are async-shaped for the port but run synchronously, so no two ever interleave.
+ */
+export class SqliteStore implements Store {
+  readonly capabilities: StoreCapabilities = {
+    supportsListenNotify: false,
+    supportsManyWriters: false,
+  }
+
+  readonly #conn: SqliteConnection
+  readonly #subscriptions: SubscriptionsSql
+  readonly #events: EventsSql
+  readonly #claims: ClaimsSql
+  readonly #deliveries: DeliveriesSql
+  readonly #attempts: AttemptsSql
+  readonly #eventTypes: EventTypesSql
+  readonly #prune: PruneSql
+  #closed = false
+
+  /** Wraps an open, migrated connection; use `openSqliteStore` instead. */
+  constructor(conn: SqliteConnection) {
+    this.#conn = conn
+    this.#subscriptions = subscriptionsSql(conn)
+    this.#events = eventsSql(conn)
+    this.#claims = claimsSql(conn)
+    this.#deliveries = deliveriesSql(conn)
+    this.#attempts = attemptsSql(conn)
+    this.#eventTypes = eventTypesSql(conn)
+    this.#prune = pruneSql(conn)
+  }
+
+  #open(): void {
+    if (this.#closed) throw new HookrelayError('closed', 'the store is closed')
+  }
+
+  async insertSubscription(subscription: StoredSubscription): Promise<void> {
+    this.#open()
+    this.#subscriptions.insert(subscription)
+  }
+
+  async getSubscription(id: string): Promise<StoredSubscription | null> {
+    this.#open()
+    return this.#subscriptions.get(id)
+  }
+
+  async listSubscriptions(query: SubscriptionQuery): Promise<Page<StoredSubscription>> {
+    this.#open()
+    return this.#subscriptions.list(query)
+  }
+
+  async updateSubscription(subscription: StoredSubscription): Promise<boolean> {
+    this.#open()
+    return this.#subscriptions.update(subscription)
+  }
+
+  async deleteSubscription(id: string): Promise<boolean> {
+    this.#open()
+    return this.#subscriptions.delete(id)
+  }
+
+  async matchSubscriptions(tenant: string, eventType: string): Promise<StoredSubscription[]> {
+    this.#open()
+    return this.#subscriptions.match(tenant, eventType)
+  }
+
+  async insertEvent(event: WebhookEvent, deliveries: NewDelivery[]): Promise<InsertedEvent> {
+    this.#open()
+    return this.#events.insert(event, deliveries)
+  }
+
+  async getEvent(id: string): Promise<WebhookEvent | null> {
+    this.#open()
+    return this.#events.get(id)
+  }
+
+  async listEvents(query: EventQuery): Promise<Page<WebhookEvent>> {
+    this.#open()
+    return this.#events.list(query)
+  }
+
+  async listEventsSince(
+    tenant: string,
+    since: number,
+    limit: number,
+    afterId?: string,
+  ): Promise<WebhookEvent[]> {
+    this.#open()
+    return this.#events.listSince(tenant, since, limit, afterId)
+  }
+
+  async claimDueDeliveries(options: ClaimOptions): Promise<ClaimedDelivery[]> {
+    this.#open()
+    return this.#claims.claimDue(options)
+  }
+
+  async claimDelivery(
+    id: string,
+    options: Omit<ClaimOptions, 'limit'>,
+  ): Promise<ClaimedDelivery | null> {
+    this.#open()
+    return this.#claims.claimOne(id, options)
+  }
+
+  async releaseDeliveries(ids: string[], leaseToken: string, at: number): Promise<void> {
+    this.#open()
+    this.#claims.release(ids, leaseToken, at)
+  }
+
+  async recordAttempts(records: AttemptRecord[]): Promise<SubscriptionHealth[]> {
+    this.#open()
+    return this.#attempts.record(records)
+  }
+
+  async getDelivery(id: string): Promise<Delivery | null> {
+    this.#open()
+    return this.#deliveries.get(id)
+  }
+
+  async listDeliveries(query: DeliveryQuery): Promise<Page<Delivery>> {
+    this.#open()
+    return this.#deliveries.list(query)
+  }
+
+  async recoverDeliveries(
+    subscription: StoredSubscription,
+    since: number,
+    at: number,
+  ): Promise<number> {
+    this.#open()
+    return this.#deliveries.recover(subscription, since, at)
+  }
+
+  async nextDueAt(): Promise<number | null> {
+    this.#open()
+    return this.#claims.nextDueAt()
+  }
+
+  async listAttempts(filter: { deliveryId: string } | { eventId: string }): Promise<Attempt[]> {
+    this.#open()
+    return this.#attempts.list(filter)
+  }
+
+  async lastFailedAttempt(subscriptionId: string): Promise<Attempt | null> {
+    this.#open()
+    return this.#attempts.lastFailed(subscriptionId)
+  }
+
+  async upsertEventType(eventType: EventType): Promise<void> {
+    this.#open()
+    this.#eventTypes.upsert(eventType)
+  }
+
+  async getEventType(name: string): Promise<EventType | null> {
+    this.#open()
+    return this.#eventTypes.get(name)
+  }
+
+  async listEventTypes(): Promise<EventType[]> {
+    this.#open()
+    return this.#eventTypes.list()
+  }
+
+  async prune(before: number): Promise<PruneResult> {
+    this.#open()
+    return this.#prune.prune(before)
+  }
+
+  async ping(): Promise<void> {
+    this.#open()
+    this.#conn.statement('SELECT 1').get()
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    this.#conn.db.close()
+  }
+}
+
+/**
+ * Opens (or creates) a SQLite store and applies any migrations it has not seen.
+ *
+ * @example
+ * const store = await openSqliteStore({ path: 'hooks.db' })
+ * const memory = await openSqliteStore({ path: ':memory:' })
+ */
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
+  const conn = openConnection(options.path, options.synchronous ?? 'NORMAL')
+  try {
+    applyMigrations(conn.db)
+  } catch (error) {
+    conn.db.close()
+    throw error
+  }
+  return new SqliteStore(conn)
+}

@@ -1,0 +1,319 @@
+import { randomBytes } from 'node:crypto'
+import type { Logger } from '../core/logger.ts'
+import type { ClaimedDelivery, Store, SubscriptionHealth } from '../store/store.ts'
+import { type AttemptContext, type AttemptResult, attemptDelivery } from './attempt.ts'
+import { TokenBucket } from './token-bucket.ts'
+
+/** How the worker claims and paces deliveries. */
+export interface WorkerSettings {
+  concurrency: number
+  subscriptionConcurrency: number
+  batchSize: number
+  leaseMs: number
+  pollIntervalMs: number
+}
+
+/** What the worker is given: the store, how to attempt, and where results go. */
+export interface WorkerDeps {
+  store: Store
+  attempt: AttemptContext
+  settings: WorkerSettings
+  logger: Logger
+  /** Called after each batch of attempts is recorded, for disabling and state-change events. */
+  afterRecord(results: AttemptResult[], health: SubscriptionHealth[]): Promise<void>
+}
+
+interface Held {
+  claimed: ClaimedDelivery
+  claimedAt: number
+}
+
+interface SubscriptionSlot {
+  inFlight: number
+  waiting: Held[]
+  bucket: TokenBucket | null
+  rate: number | null
+  timer: NodeJS.Timeout | null
+}
+
+/**
+ * The delivery loop: claims due deliveries in batches under a lease, sends them with a global and a
+ * per-subscription concurrency cap (and the subscription's rate limit), and records attempts in
+ * batched transactions. `start()`/`stop()` are idempotent; `drain()` works whether started or not.
+ */
+export class DeliveryWorker {
+  readonly #deps: WorkerDeps
+  readonly #id = randomBytes(6).toString('hex')
+  #claims = 0
+  #ready: Held[] = []
+  #readyHead = 0
+  #waitingCount = 0
+  readonly #slots = new Map<string, SubscriptionSlot>()
+  // Slots with deliveries waiting for their cap or rate limit, served before the ready queue.
+  readonly #waitingSlots = new Set<SubscriptionSlot>()
+  #inFlight = 0
+  #claiming = false
+  #lastClaimEmpty = false
+  #pending: AttemptResult[] = []
+  #flushScheduled = false
+  #flushing: Promise<void> | null = null
+  #timer: NodeJS.Timeout | null = null
+  #closed = false
+  #idleWaiters: (() => void)[] = []
+
+  constructor(deps: WorkerDeps) {
+    this.#deps = deps
+  }
+
+  /** Starts polling for due deliveries. */
+  start(): void {
+    if (this.#timer !== null || this.#closed) return
+    this.#timer = setInterval(() => this.notify(), this.#deps.settings.pollIntervalMs)
+    this.#timer.unref()
+    this.notify()
+  }
+
+  /** Wakes the worker: new deliveries may be due (called after a publish). */
+  notify(): void {
+    this.#lastClaimEmpty = false
+    this.#pump()
+  }
+
+  /** Resolves when nothing is due any more and every attempt made so far is recorded. */
+  async drain(): Promise<void> {
+    const { store } = this.#deps
+    for (;;) {
+      this.notify()
+      await this.#idle()
+      const next = await store.nextDueAt()
+      if (next === null || next > this.#deps.attempt.now()) return
+    }
+  }
+
+  /** Stops claiming, waits up to `timeoutMs` for attempts in flight, records them. Idempotent. */
+  async stop(timeoutMs = 10_000): Promise<void> {
+    if (this.#timer !== null) clearInterval(this.#timer)
+    this.#timer = null
+    if (this.#closed) return
+    this.#closed = true
+    for (const slot of this.#slots.values()) if (slot.timer !== null) clearTimeout(slot.timer)
+    // Held but unstarted deliveries go back at once, so another worker need not wait for the lease.
+    const unstarted = this.#takeAllHeld()
+    await this.#release(unstarted, this.#deps.attempt.now())
+    const idle = this.#idle()
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs)
+    })
+    await Promise.race([idle, timeout])
+    clearTimeout(timer)
+    await this.#flush()
+  }
+
+  #held(): number {
+    return this.#ready.length - this.#readyHead + this.#waitingCount
+  }
+
+  #pump(): void {
+    if (this.#closed || this.#claiming) return
+    if (this.#held() >= this.#deps.settings.batchSize / 2 || this.#lastClaimEmpty) {
+      this.#dispatch()
+      this.#checkIdle()
+      return
+    }
+    this.#claiming = true
+    void this.#claim()
+  }
+
+  async #claim(): Promise<void> {
+    const { store, settings, attempt, logger } = this.#deps
+    const now = attempt.now()
+    const limit = settings.batchSize - this.#held()
+    let claimed: ClaimedDelivery[] = []
+    try {
+      claimed = await store.claimDueDeliveries({
+        now,
+        limit,
+        leaseMs: settings.leaseMs,
+        leaseToken: `${this.#id}.${++this.#claims}`,
+      })
+    } catch (err) {
+      logger.error({ err }, 'claiming deliveries failed')
+    }
+    this.#claiming = false
+    for (const c of claimed) this.#ready.push({ claimed: c, claimedAt: now })
+    this.#lastClaimEmpty = claimed.length < limit
+    this.#dispatch()
+    if (!this.#lastClaimEmpty) this.#pump()
+    this.#checkIdle()
+  }
+
+  #dispatch(): void {
+    const { concurrency } = this.#deps.settings
+    for (const slot of this.#waitingSlots) this.#startWaiting(slot)
+    const overflow: Held[] = []
+    while (this.#inFlight < concurrency && this.#readyHead < this.#ready.length) {
+      const held = this.#ready[this.#readyHead++]!
+      const slot = this.#slot(held.claimed)
+      if (slot.waiting.length > 0 || !this.#tryStart(held, slot)) {
+        if (slot.waiting.length >= this.#deps.settings.subscriptionConcurrency * 4) {
+          overflow.push(held)
+        } else {
+          slot.waiting.push(held)
+          this.#waitingSlots.add(slot)
+          this.#waitingCount++
+        }
+      }
+    }
+    if (this.#readyHead > 1024 || this.#readyHead === this.#ready.length) {
+      this.#ready = this.#ready.slice(this.#readyHead)
+      this.#readyHead = 0
+    }
+    // A saturated subscription's surplus goes back for a second, so it cannot crowd out others.
+    if (overflow.length > 0) void this.#release(overflow, this.#deps.attempt.now() + 1_000)
+  }
+
+  #slot(claimed: ClaimedDelivery): SubscriptionSlot {
+    const { id, rateLimit } = claimed.subscription
+    let slot = this.#slots.get(id)
+    if (slot === undefined) {
+      slot = { inFlight: 0, waiting: [], bucket: null, rate: null, timer: null }
+      this.#slots.set(id, slot)
+    }
+    if (slot.rate !== rateLimit) {
+      slot.rate = rateLimit
+      slot.bucket = rateLimit === null ? null : new TokenBucket(rateLimit)
+    }
+    return slot
+  }
+
+  #tryStart(held: Held, slot: SubscriptionSlot): boolean {
+    if (slot.inFlight >= this.#deps.settings.subscriptionConcurrency) return false
+    if (slot.bucket !== null) {
+      const wait = slot.bucket.take()
+      if (wait > 0) {
+        slot.timer ??= setTimeout(() => {
+          slot.timer = null
+          this.#startWaiting(slot)
+        }, wait)
+        return false
+      }
+    }
+    this.#start(held, slot)
+    return true
+  }
+
+  #startWaiting(slot: SubscriptionSlot): void {
+    while (slot.waiting.length > 0 && this.#inFlight < this.#deps.settings.concurrency) {
+      const held = slot.waiting[0]!
+      if (!this.#tryStart(held, slot)) break
+      slot.waiting.shift()
+      this.#waitingCount--
+    }
+    if (slot.waiting.length === 0) this.#waitingSlots.delete(slot)
+  }
+
+  #start(held: Held, slot: SubscriptionSlot): void {
+    const { attempt, settings } = this.#deps
+    // A delivery whose lease would run out mid-attempt is left alone: it comes due again by itself
+    // and another claim sends it, so it is never sent twice at once.
+    if (attempt.now() + attempt.timeoutMs > held.claimedAt + settings.leaseMs) return
+    this.#inFlight++
+    slot.inFlight++
+    void attemptDelivery(held.claimed, 'scheduled', attempt).then((result) => {
+      this.#inFlight--
+      slot.inFlight--
+      this.#pending.push(result)
+      this.#scheduleFlush()
+      if (slot.inFlight === 0 && slot.waiting.length === 0 && slot.rate === null) {
+        this.#slots.delete(held.claimed.subscription.id)
+      }
+      this.#dispatch()
+      this.#pump()
+    })
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return
+    this.#flushScheduled = true
+    setImmediate(() => {
+      this.#flushScheduled = false
+      void this.#flush()
+    })
+  }
+
+  async #flush(): Promise<void> {
+    while (this.#flushing !== null) await this.#flushing
+    if (this.#pending.length === 0) return
+    const batch = this.#pending
+    this.#pending = []
+    this.#flushing = this.#record(batch)
+    await this.#flushing
+    this.#flushing = null
+    if (this.#pending.length > 0) this.#scheduleFlush()
+    this.#checkIdle()
+  }
+
+  async #record(batch: AttemptResult[]): Promise<void> {
+    const { store, logger, afterRecord } = this.#deps
+    try {
+      const health = await store.recordAttempts(batch.map((result) => result.record))
+      await afterRecord(batch, health)
+    } catch (err) {
+      // The deliveries stay leased and come due again: at least once, never lost.
+      logger.error({ err, attempts: batch.length }, 'recording attempts failed')
+    }
+  }
+
+  async #release(items: Held[], at: number): Promise<void> {
+    const byToken = new Map<string, string[]>()
+    for (const { claimed } of items) {
+      const ids = byToken.get(claimed.leaseToken) ?? []
+      ids.push(claimed.id)
+      byToken.set(claimed.leaseToken, ids)
+    }
+    for (const [token, ids] of byToken) {
+      try {
+        await this.#deps.store.releaseDeliveries(ids, token, at)
+      } catch (err) {
+        this.#deps.logger.error({ err }, 'releasing deliveries failed')
+      }
+    }
+  }
+
+  #takeAllHeld(): Held[] {
+    const out = this.#ready.slice(this.#readyHead)
+    this.#ready = []
+    this.#readyHead = 0
+    for (const slot of this.#waitingSlots) {
+      out.push(...slot.waiting)
+      slot.waiting = []
+    }
+    this.#waitingSlots.clear()
+    this.#waitingCount = 0
+    return out
+  }
+
+  #idle(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#idleWaiters.push(resolve)
+      this.#checkIdle()
+    })
+  }
+
+  #checkIdle(): void {
+    if (this.#idleWaiters.length === 0) return
+    const idle =
+      this.#inFlight === 0 &&
+      this.#held() === 0 &&
+      !this.#claiming &&
+      (this.#lastClaimEmpty || this.#closed) &&
+      this.#pending.length === 0 &&
+      this.#flushing === null &&
+      !this.#flushScheduled
+    if (!idle) return
+    const waiters = this.#idleWaiters
+    this.#idleWaiters = []
+    for (const resolve of waiters) resolve()
+  }
+}

@@ -1,0 +1,25 @@
+import type { AttemptContext, AttemptResult } from './delivery/attempt.ts'
+import type { HttpSender } from './delivery/http-sender.ts'
+import type { SsrfGuard } from './delivery/ssrf-guard.ts'
+import type { ResolvedOptions } from './options.ts'
+import type { Store, SubscriptionHealth } from './store/store.ts'
+
+/** The parts every API object of one Hookrelay instance shares. Internal. */
+export interface EngineContext {
+  store: Store
+  guard: SsrfGuard
+  sender: HttpSender
+  options: ResolvedOptions
+  attempt: AttemptContext
+  /** Publishes a state-change event, never to the subscription it is about. */
+  systemEvent(
+    tenant: string,
+    type: string,
+    data: Record<string, unknown>,
+    subjectId: string,
+  ): Promise<void>
+  /** Wakes the worker: deliveries were queued. */
+  notify(): void
+  /** Follow-ups of recorded attempts: disabling, `delivery.exhausted`. */
+  afterRecord(results: AttemptResult[], health: SubscriptionHealth[]): Promise<void>
+}

@@ -1,0 +1,101 @@
+import { Ajv, type ValidateFunction } from 'ajv'
+import { ValidationError } from './core/errors.ts'
+import type { EventType } from './core/types.ts'
+import { eventName, optionalText, plainObject } from './core/validate.ts'
+import type { Store } from './store/store.ts'
+
+/** What `eventTypes.define` takes. */
+export interface EventTypeInput {
+  name: string
+  description?: string | null
+  /** A JSON Schema that every published `data` of this type must satisfy. */
+  schema?: Record<string, unknown> | null
+}
+
+interface Cached {
+  validate: ValidateFunction | null
+  loadedAt: number
+}
+
+/** How long a looked-up schema is trusted before it is read again (other processes may change it). */
+const cacheMs = 5_000
+
+/**
+ * The event-type catalogue: a description and an optional JSON Schema per event type. Publishing
+ * data that does not match a registered schema is refused with `schema_mismatch`.
+ *
+ * @example
+ * await hooks.eventTypes.define({ name: 'order.created', schema: { type: 'object', required: ['id'] } })
+ */
+export class EventTypeCatalog {
+  readonly #store: Store
+  readonly #now: () => number
+  readonly #ajv = new Ajv({ allErrors: false, strict: false })
+  readonly #cache = new Map<string, Cached>()
+
+  constructor(store: Store, now: () => number) {
+    this.#store = store
+    this.#now = now
+  }
+
+  /** Registers or replaces an event type. Throws `ValidationError` for a bad name or schema. */
+  async define(input: EventTypeInput): Promise<EventType> {
+    const body = plainObject(input, 'eventType')
+    const name = eventName(body.name, 'name')
+    const schema =
+      body.schema === undefined || body.schema === null ? null : plainObject(body.schema, 'schema')
+    const validate = schema === null ? null : this.#compile(schema)
+    const existing = await this.#store.getEventType(name)
+    const at = new Date(this.#now()).toISOString()
+    const eventType: EventType = {
+      name,
+      description: optionalText(body.description, 'description', 1000),
+      schema,
+      createdAt: existing?.createdAt ?? at,
+      updatedAt: at,
+    }
+    await this.#store.upsertEventType(eventType)
+    this.#cache.set(name, { validate, loadedAt: this.#now() })
+    return eventType
+  }
+
+  /** One event type, or null. */
+  get(name: string): Promise<EventType | null> {
+    return this.#store.getEventType(name)
+  }
+
+  /** Every registered event type, by name. */
+  list(): Promise<EventType[]> {
+    return this.#store.listEventTypes()
+  }
+
+  /** Throws `ValidationError` (`schema_mismatch`) when `data` breaks the type's schema. */
+  async check(type: string, data: unknown): Promise<void> {
+    let cached = this.#cache.get(type)
+    if (cached === undefined || this.#now() - cached.loadedAt > cacheMs) {
+      const eventType = await this.#store.getEventType(type)
+      cached = {
+        validate: eventType?.schema ? this.#compile(eventType.schema) : null,
+        loadedAt: this.#now(),
+      }
+      this.#cache.set(type, cached)
+    }
+    const { validate } = cached
+    if (validate === null || validate(data)) return
+    const first = validate.errors?.[0]
+    const where = first?.instancePath ? `data${first.instancePath.replaceAll('/', '.')}` : 'data'
+    throw new ValidationError(
+      where,
+      `does not match the schema of ${type}: ${first?.message ?? 'invalid'}`,
+      'schema_mismatch',
+    )
+  }
+
+  #compile(schema: Record<string, unknown>): ValidateFunction {
+    try {
+      return this.#ajv.compile(schema)
+    } catch (cause) {
+      throw new ValidationError('schema', `is not a valid JSON Schema: ${(cause as Error).message}`)
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import { NotFoundError } from './core/errors.ts'
+import type { Attempt, Delivery, Page, WebhookEvent } from './core/types.ts'
+import { eventName, tenantOf } from './core/validate.ts'
+import { attemptDelivery } from './delivery/attempt.ts'
+import type { EngineContext } from './engine-context.ts'
+import { pageLimit } from './subscriptions-api.ts'
+
+/** An event with what became of it: its deliveries and every attempt. */
+export interface EventDetail extends WebhookEvent {
+  deliveries: Delivery[]
+  attempts: Attempt[]
+}
+
+/** `hooks.events`: the tenant's events, newest first, and one event in full. */
+export class EventsApi {
+  readonly #ctx: EngineContext
+
+  constructor(context: EngineContext) {
+    this.#ctx = context
+  }
+
+  /** The tenant's events, newest first, optionally of one `type`. */
+  list(
+    query: { tenant?: string; type?: string; limit?: number; cursor?: string } = {},
+  ): Promise<Page<WebhookEvent>> {
+    return this.#ctx.store.listEvents({
+      tenant: tenantOf(query.tenant),
+      type: query.type === undefined ? undefined : eventName(query.type, 'type'),
+      limit: pageLimit(query.limit),
+      cursor: query.cursor,
+    })
+  }
+
+  /** One event with its deliveries and attempts. Throws `NotFoundError`. */
+  async get(id: string): Promise<EventDetail> {
+    const event = await this.#ctx.store.getEvent(id)
+    if (event === null) throw new NotFoundError('event', id)
+    const [deliveries, attempts] = await Promise.all([
+      this.#ctx.store.listDeliveries({ eventId: id, limit: 1_000 }),
+      this.#ctx.store.listAttempts({ eventId: id }),
+    ])
+    return { ...event, deliveries: deliveries.data, attempts }
+  }
+}
+
+/** `hooks.deliveries`: one delivery, its attempts, and a manual re-send. */
+export class DeliveriesApi {
+  readonly #ctx: EngineContext
+
+  constructor(context: EngineContext) {
+    this.#ctx = context
+  }
+
+  /** One delivery. Throws `NotFoundError`. */
+  async get(id: string): Promise<Delivery> {
+    const delivery = await this.#ctx.store.getDelivery(id)
+    if (delivery === null) throw new NotFoundError('delivery', id)
+    return delivery
+  }
+
+  /** Every attempt of a delivery, oldest first. Throws `NotFoundError`. */
+  async attempts(id: string): Promise<Attempt[]> {
+    await this.get(id)
+    return this.#ctx.store.listAttempts({ deliveryId: id })
+  }
+
+  /**
+   * Sends a delivery again now, whatever its status (GitHub's *redeliver*), and records it as a
+   * `manual` attempt, which it returns. Throws `NotFoundError`.
+   */
+  async retry(id: string): Promise<Attempt> {
+    const { store, options } = this.#ctx
+    const claimed = await store.claimDelivery(id, {
+      now: options.now(),
+      leaseMs: options.leaseMs,
+      leaseToken: `manual.${id}.${options.now()}`,
+    })
+    if (claimed === null) throw new NotFoundError('delivery', id)
+    const result = await attemptDelivery(claimed, 'manual', this.#ctx.attempt)
+    const health = await store.recordAttempts([result.record])
+    await this.#ctx.afterRecord([result], health)
+    return result.record.attempt
+  }
+}

@@ -1,0 +1,252 @@
+import {
+  buildEvent,
+  type EntityChangeInput,
+  entityChangeEvent,
+  type PublishInput,
+} from './core/event-input.ts'
+import { newId } from './core/ids.ts'
+import type { WebhookEvent } from './core/types.ts'
+import type { AttemptResult } from './delivery/attempt.ts'
+import { HttpSender } from './delivery/http-sender.ts'
+import { SsrfGuard } from './delivery/ssrf-guard.ts'
+import { DeliveryWorker } from './delivery/worker.ts'
+import type { EngineContext } from './engine-context.ts'
+import { EventTypeCatalog } from './event-types.ts'
+import { DeliveriesApi, EventsApi } from './events-api.ts'
+import { type EventListener, Listeners } from './listeners.ts'
+import { type HookrelayOptions, type ResolvedOptions, resolveOptions } from './options.ts'
+import type { PruneResult, Store, SubscriptionHealth } from './store/store.ts'
+import { SubscriptionsApi, stateData } from './subscriptions-api.ts'
+
+/** A published event, with how many subscriptions it will be delivered to. */
+export type PublishedEvent = WebhookEvent & { deliveries: number }
+
+/** Options of `publish`. */
+export interface PublishOptions {
+  /** Leave these subscriptions out (state-change events skip the subscription they are about). */
+  excludeSubscriptionId?: string
+}
+
+/**
+ * One Hookrelay engine: subscriptions, publishing, the delivery worker and the history, over one
+ * store. Made by `createHookrelay`.
+ */
+export class Hookrelay {
+  /** Create, read, change and delete subscriptions; test, recover, rotate secrets. */
+  readonly subscriptions: SubscriptionsApi
+  /** The tenant's events and each event's deliveries and attempts. */
+  readonly events: EventsApi
+  /** One delivery, its attempts, and a manual re-send. */
+  readonly deliveries: DeliveriesApi
+  /** The event-type catalogue, with optional JSON Schemas checked on publish. */
+  readonly eventTypes: EventTypeCatalog
+  /** The store underneath, for adapters and tools. */
+  readonly store: Store
+
+  readonly #options: ResolvedOptions
+  readonly #sender: HttpSender
+  readonly #worker: DeliveryWorker
+  readonly #listeners: Listeners
+  #pruneTimer: NodeJS.Timeout | null = null
+  #closing: Promise<void> | null = null
+
+  /** Use `createHookrelay`, which opens the store. */
+  constructor(store: Store, options: ResolvedOptions) {
+    this.store = store
+    this.#options = options
+    const guard = new SsrfGuard({
+      allowPrivateNetworks: options.allowPrivateNetworks,
+      ...(options.resolve ? { resolve: options.resolve } : {}),
+    })
+    this.#sender = new HttpSender({ guard, userAgent: options.userAgent })
+    this.#listeners = new Listeners(options.logger)
+    const context: EngineContext = {
+      store,
+      guard,
+      sender: this.#sender,
+      options,
+      attempt: {
+        sender: this.#sender,
+        now: options.now,
+        random: options.random,
+        timeoutMs: options.timeoutMs,
+        retrySchedule: options.retrySchedule,
+        jitter: options.jitter,
+      },
+      systemEvent: (tenant, type, data, subjectId) =>
+        this.publish({ tenant, type, data }, { excludeSubscriptionId: subjectId }).then(() => {}),
+      notify: () => this.#worker.notify(),
+      afterRecord: (results, health) => this.#afterRecord(results, health),
+    }
+    this.#worker = new DeliveryWorker({
+      store,
+      attempt: context.attempt,
+      settings: options,
+      logger: options.logger,
+      afterRecord: context.afterRecord,
+    })
+    this.subscriptions = new SubscriptionsApi(context)
+    this.events = new EventsApi(context)
+    this.deliveries = new DeliveriesApi(context)
+    this.eventTypes = new EventTypeCatalog(store, options.now)
+  }
+
+  /**
+   * Publishes an event: it and its deliveries to every matching active subscription are written in
+   * one transaction before this resolves. A repeated `idempotencyKey` returns the first event.
+   *
+   * @example await hooks.publish({ tenant: 'acme', type: 'order.created', data: { id: 42 } })
+   */
+  async publish(input: PublishInput, options: PublishOptions = {}): Promise<PublishedEvent> {
+    const now = this.#options.now()
+    const { event } = buildEvent(input, { id: newId('event', now), now })
+    await this.eventTypes.check(event.type, event.data)
+    const matched = await this.store.matchSubscriptions(event.tenant, event.type)
+    const deliveries = []
+    for (const subscription of matched) {
+      if (subscription.id === options.excludeSubscriptionId) continue
+      deliveries.push({ id: newId('delivery', now), subscriptionId: subscription.id })
+    }
+    const result = await this.store.insertEvent(event, deliveries)
+    if (result.inserted) {
+      if (deliveries.length > 0) this.#worker.notify()
+      this.#listeners.emit(result.event)
+    }
+    return { ...result.event, deliveries: result.deliveries }
+  }
+
+  /**
+   * Publishes an entity change as the event `<entity>.<action>` with data
+   * `{ entity, id, action, changes, fieldValues, actor }`.
+   *
+   * @example await hooks.entityChanged({ tenant: 'acme', entity: 'contact', id: 7, action: 'updated' })
+   */
+  entityChanged(input: EntityChangeInput): Promise<PublishedEvent> {
+    return this.publish(entityChangeEvent(input))
+  }
+
+  /**
+   * Adds an in-process subscriber for an event name or pattern; it gets every matching event after
+   * commit. Its errors are logged, never rethrown. Returns a function that removes it.
+   *
+   * @example const off = hooks.on('contact.*', (event) => console.log(event.type))
+   */
+  on(pattern: string, listener: EventListener): () => void {
+    return this.#listeners.on(pattern, listener)
+  }
+
+  /** Starts the delivery worker and retention pruning (`createHookrelay` does unless `worker: false`). */
+  start(): void {
+    this.#worker.start()
+    if (this.#pruneTimer === null && this.#options.retentionMs > 0) {
+      this.#pruneTimer = setInterval(() => void this.#pruneQuietly(), 3_600_000)
+      this.#pruneTimer.unref()
+    }
+  }
+
+  /** Resolves when nothing is due any more and every attempt made is recorded. */
+  drain(): Promise<void> {
+    return this.#worker.drain()
+  }
+
+  /** Removes events, deliveries and attempts older than the retention period. */
+  prune(): Promise<PruneResult> {
+    return this.store.prune(this.#options.now() - this.#options.retentionMs)
+  }
+
+  /**
+   * Stops claiming, waits up to `timeoutMs` (default 10 s) for attempts in flight, records them and
+   * closes the store. Idempotent.
+   */
+  close(options: { timeoutMs?: number } = {}): Promise<void> {
+    this.#closing ??= (async () => {
+      if (this.#pruneTimer !== null) clearInterval(this.#pruneTimer)
+      await this.#worker.stop(options.timeoutMs ?? 10_000)
+      await this.#sender.close()
+      await this.store.close()
+    })()
+    return this.#closing
+  }
+
+  async #afterRecord(results: AttemptResult[], health: SubscriptionHealth[]): Promise<void> {
+    const { disableAfter, now } = this.#options
+    for (const { outcome, claimed, record } of results) {
+      if (outcome.kind !== 'failed') continue
+      if (outcome.reason === 'gone') {
+        await this.#disable(claimed.subscription.id, 'the receiver answered 410 Gone')
+      }
+      // A failed delivery of a failure notice raises no further notice: no loops.
+      if (claimed.event.type === 'delivery.exhausted') continue
+      await this.publish(
+        {
+          tenant: claimed.event.tenant,
+          type: 'delivery.exhausted',
+          data: {
+            deliveryId: claimed.id,
+            eventId: claimed.event.id,
+            eventType: claimed.event.type,
+            subscriptionId: claimed.subscription.id,
+            attempts: claimed.attempts + 1,
+            reason: outcome.reason,
+            lastStatusCode: record.attempt.statusCode,
+            lastError: record.attempt.error,
+          },
+        },
+        { excludeSubscriptionId: claimed.subscription.id },
+      )
+    }
+    for (const run of health) {
+      if (run.failingSince === null || run.consecutiveFailures < disableAfter.failures) continue
+      if (now() - run.failingSince < disableAfter.periodMs) continue
+      await this.#disable(
+        run.subscriptionId,
+        `${run.consecutiveFailures} attempts in a row failed since ${new Date(run.failingSince).toISOString()}`,
+      )
+    }
+  }
+
+  async #disable(id: string, reason: string): Promise<void> {
+    const current = await this.store.getSubscription(id)
+    if (current === null || current.state !== 'active') return
+    const next = {
+      ...current,
+      state: 'disabled' as const,
+      disabledReason: reason,
+      updatedAt: new Date(this.#options.now()).toISOString(),
+    }
+    await this.store.updateSubscription(next)
+    this.#options.logger.warn({ subscriptionId: id, reason }, 'subscription disabled')
+    await this.publish(
+      { tenant: next.tenant, type: 'subscription.disabled', data: stateData(next) },
+      { excludeSubscriptionId: id },
+    )
+  }
+
+  async #pruneQuietly(): Promise<void> {
+    try {
+      const removed = await this.prune()
+      this.#options.logger.info({ removed }, 'pruned old events')
+    } catch (err) {
+      this.#options.logger.error({ err }, 'pruning failed')
+    }
+  }
+}
+
+/**
+ * Opens the store (SQLite by default) and starts an engine.
+ *
+ * @example
+ * const hooks = await createHookrelay({ database: 'hooks.db' })
+ */
+export async function createHookrelay(options: HookrelayOptions = {}): Promise<Hookrelay> {
+  const resolved = resolveOptions(options)
+  const store = resolved.store ?? (await openStore(resolved.database))
+  const hooks = new Hookrelay(store, resolved)
+  if (resolved.worker) hooks.start()
+  return hooks
+}
+
+async function openStore(database: string): Promise<Store> {
+  const { openSqliteStore } = await import('./store/sqlite/sqlite-store.ts')
+  return openSqliteStore({ path: database })
+}

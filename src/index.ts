@@ -1,0 +1,34 @@
+/**
+ * Hookrelay: webhooks for TypeScript. `createHookrelay()` is the way in.
+ *
+ * @example
+ * import { createHookrelay } from 'hookrelay'
+ * const hooks = await createHookrelay({ database: 'hooks.db' })
+ */
+
+export {
+  ConflictError,
+  type ErrorCode,
+  HookrelayError,
+  NotFoundError,
+  UnsafeUrlError,
+  ValidationError,
+} from './core/errors.ts'
+export type { EntityChangeInput, PublishInput } from './core/event-input.ts'
+export type { Logger } from './core/logger.ts'
+export { defaultRetrySchedule } from './core/retry-schedule.ts'
+export { generateSecret } from './core/signing/index.ts'
+export type { SubscriptionInput, SubscriptionPatch } from './core/subscription-input.ts'
+export type * from './core/types.ts'
+export type { EventTypeInput } from './event-types.ts'
+export type { EventDetail } from './events-api.ts'
+export {
+  createHookrelay,
+  Hookrelay,
+  type PublishedEvent,
+  type PublishOptions,
+} from './hookrelay.ts'
+export type { EventListener } from './listeners.ts'
+export type { HookrelayOptions } from './options.ts'
+export type * from './store/store.ts'
+export type { CreatedSubscription, PingResult, SubscriptionListQuery } from './subscriptions-api.ts'

@@ -1,0 +1,251 @@
+import { NotFoundError, ValidationError } from './core/errors.ts'
+import { newId } from './core/ids.ts'
+import { generateSecret, rotateSecrets, validateSecret } from './core/signing/index.ts'
+import {
+  applyPatch,
+  buildSubscription,
+  type SubscriptionInput,
+  type SubscriptionPatch,
+} from './core/subscription-input.ts'
+import type {
+  Attempt,
+  Delivery,
+  DeliveryStatus,
+  Page,
+  StoredSubscription,
+  Subscription,
+  SubscriptionState,
+} from './core/types.ts'
+import { eventName, numberIn, oneOf, tenantOf } from './core/validate.ts'
+import { buildRequest } from './delivery/attempt.ts'
+import type { EngineContext } from './engine-context.ts'
+
+/** A subscription as `create` returns it: the only time the secret is shown. */
+export type CreatedSubscription = Omit<Subscription, 'config'> & {
+  config: Subscription['config'] & { secret: string }
+}
+
+/** The answer of `subscriptions.test`: what the receiver said to a `ping`. */
+export interface PingResult {
+  success: boolean
+  statusCode: number | null
+  durationMs: number
+  /** The first 4 KiB of the receiver's body. */
+  response: string
+  error: string | null
+}
+
+/** Filters of `subscriptions.list`. */
+export interface SubscriptionListQuery {
+  tenant?: string
+  name?: string
+  event?: string
+  state?: SubscriptionState
+  limit?: number
+  cursor?: string
+}
+
+const deliveryStatuses: readonly DeliveryStatus[] = ['pending', 'succeeded', 'failed', 'cancelled']
+const states: readonly SubscriptionState[] = ['active', 'paused', 'disabled']
+
+/** Strips the secrets from a stored subscription. */
+export function toPublic(stored: StoredSubscription): Subscription {
+  const { secrets: _secrets, ...rest } = stored
+  return rest
+}
+
+/** A page size: 1–100, default 50. */
+export function pageLimit(limit: unknown): number {
+  return limit === undefined ? 50 : Math.floor(numberIn(limit, 'limit', 1, 100))
+}
+
+/**
+ * `hooks.subscriptions`: create, read, change and delete subscriptions, and everything a subscriber
+ * needs (test ping, last error, secret rotation, recovery, delivery history).
+ */
+export class SubscriptionsApi {
+  readonly #ctx: EngineContext
+
+  constructor(context: EngineContext) {
+    this.#ctx = context
+  }
+
+  /**
+   * Creates a subscription. Throws `ValidationError` naming the bad field, `UnsafeUrlError` for a
+   * URL the SSRF guard refuses, `ConflictError` (`duplicate_subscription`) for a duplicate.
+   *
+   * @example
+   * const sub = await hooks.subscriptions.create({
+   *   tenant: 'acme', name: 'Orders', events: ['order.*'], config: { url: 'https://acme.example/hooks' },
+   * })
+   */
+  async create(input: SubscriptionInput): Promise<CreatedSubscription> {
+    const now = this.#ctx.options.now()
+    const stored = buildSubscription(input, { id: newId('subscription', now), now })
+    await this.#ctx.guard.checkUrl(stored.config.url)
+    await this.#ctx.store.insertSubscription(stored)
+    const secret = stored.secrets[0]!.secret
+    return { ...toPublic(stored), config: { ...stored.config, secret } }
+  }
+
+  /** One subscription. Throws `NotFoundError`. */
+  async get(id: string): Promise<Subscription> {
+    return toPublic(await this.#load(id))
+  }
+
+  /** The tenant's subscriptions, newest first, filtered by `name`, `event` or `state`. */
+  async list(query: SubscriptionListQuery = {}): Promise<Page<Subscription>> {
+    const page = await this.#ctx.store.listSubscriptions({
+      tenant: tenantOf(query.tenant),
+      name: query.name,
+      event: query.event === undefined ? undefined : eventName(query.event, 'event'),
+      state: query.state === undefined ? undefined : oneOf(query.state, 'state', states),
+      limit: pageLimit(query.limit),
+      cursor: query.cursor,
+    })
+    return { data: page.data.map(toPublic), nextCursor: page.nextCursor }
+  }
+
+  /**
+   * Changes some fields; `{ config: { url } }` changes only the URL, `{ state: 'paused' }` pauses.
+   * Re-enabling publishes `subscription.enabled`, pausing `subscription.paused`.
+   */
+  async update(id: string, patch: SubscriptionPatch): Promise<Subscription> {
+    const current = await this.#load(id)
+    const next = applyPatch(current, patch, this.#ctx.options.now())
+    if (next.config.url !== current.config.url) await this.#ctx.guard.checkUrl(next.config.url)
+    if (!(await this.#ctx.store.updateSubscription(next)))
+      throw new NotFoundError('subscription', id)
+    if (next.state !== current.state) {
+      const type = next.state === 'paused' ? 'subscription.paused' : 'subscription.enabled'
+      await this.#ctx.systemEvent(next.tenant, type, stateData(next), next.id)
+    }
+    return toPublic(next)
+  }
+
+  /** Deletes a subscription; its pending deliveries are cancelled. Throws `NotFoundError`. */
+  async delete(id: string): Promise<void> {
+    if (!(await this.#ctx.store.deleteSubscription(id))) throw new NotFoundError('subscription', id)
+  }
+
+  /** The active subscribers of an event (ServiceStack's relay search). */
+  async search(query: {
+    tenant?: string
+    event: string
+  }): Promise<{ subscriptionId: string; config: Subscription['config'] }[]> {
+    const tenant = tenantOf(query.tenant)
+    const matched = await this.#ctx.store.matchSubscriptions(
+      tenant,
+      eventName(query.event, 'event'),
+    )
+    return matched.map((s) => ({ subscriptionId: s.id, config: s.config }))
+  }
+
+  /** Sends a `ping` event now and reports the receiver's answer. Nothing is stored. */
+  async test(id: string): Promise<PingResult> {
+    const subscription = await this.#load(id)
+    const now = this.#ctx.options.now()
+    const eventId = newId('event', now)
+    const data = JSON.stringify({ subscriptionId: id, message: 'ping from Hookrelay' })
+    const claimed = {
+      id: newId('delivery', now),
+      status: 'pending' as const,
+      attempts: 0,
+      leaseToken: 'ping',
+      event: {
+        id: eventId,
+        tenant: subscription.tenant,
+        type: 'ping',
+        timestamp: new Date(now).toISOString(),
+        dataJson: data,
+      },
+      subscription,
+    }
+    const result = await this.#ctx.sender.send(
+      buildRequest(claimed, now, this.#ctx.options.timeoutMs),
+    )
+    const success =
+      result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300
+    return {
+      success,
+      statusCode: result.statusCode,
+      durationMs: result.durationMs,
+      response: result.responseBody,
+      error: result.error,
+    }
+  }
+
+  /** The most recent failed attempt, or null when there is none. Throws `NotFoundError`. */
+  async lastError(id: string): Promise<Attempt | null> {
+    await this.#load(id)
+    return this.#ctx.store.lastFailedAttempt(id)
+  }
+
+  /**
+   * Replaces the signing secret (a new one is generated unless given); the old one keeps signing
+   * for 24 h so receivers can switch over.
+   */
+  async rotateSecret(id: string, options: { secret?: string } = {}): Promise<{ secret: string }> {
+    const current = await this.#load(id)
+    const secret = options.secret ?? generateSecret()
+    validateSecret(current.signatureScheme, secret, 'secret')
+    const now = this.#ctx.options.now()
+    const next: StoredSubscription = {
+      ...current,
+      secrets: rotateSecrets(current.secrets, secret, now),
+      updatedAt: new Date(now).toISOString(),
+    }
+    if (!(await this.#ctx.store.updateSubscription(next)))
+      throw new NotFoundError('subscription', id)
+    return { secret }
+  }
+
+  /**
+   * Queues again every failed or cancelled delivery of events since `since`, and delivers events it
+   * missed while paused or disabled. Returns how many deliveries were queued.
+   */
+  async recover(
+    id: string,
+    options: { since: Date | string | number },
+  ): Promise<{ queued: number }> {
+    const subscription = await this.#load(id)
+    const since = new Date(options?.since as string).getTime()
+    if (Number.isNaN(since)) throw new ValidationError('since', 'must be a date or a time in ms')
+    const now = this.#ctx.options.now()
+    const queued = await this.#ctx.store.recoverDeliveries(subscription, since, now)
+    this.#ctx.notify()
+    return { queued }
+  }
+
+  /** The subscription's deliveries, newest first, optionally only those with `status`. */
+  async deliveries(
+    id: string,
+    query: { status?: DeliveryStatus; limit?: number; cursor?: string } = {},
+  ): Promise<Page<Delivery>> {
+    await this.#load(id)
+    return this.#ctx.store.listDeliveries({
+      subscriptionId: id,
+      status:
+        query.status === undefined ? undefined : oneOf(query.status, 'status', deliveryStatuses),
+      limit: pageLimit(query.limit),
+      cursor: query.cursor,
+    })
+  }
+
+  async #load(id: string): Promise<StoredSubscription> {
+    const stored = typeof id === 'string' ? await this.#ctx.store.getSubscription(id) : null
+    if (stored === null) throw new NotFoundError('subscription', String(id))
+    return stored
+  }
+}
+
+/** The data of a `subscription.*` state-change event. */
+export function stateData(subscription: StoredSubscription): Record<string, unknown> {
+  return {
+    subscriptionId: subscription.id,
+    name: subscription.name,
+    url: subscription.config.url,
+    state: subscription.state,
+    reason: subscription.disabledReason,
+  }
+}

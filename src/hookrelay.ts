@@ -241,7 +241,13 @@ export class Hookrelay {
 export async function createHookrelay(options: HookrelayOptions = {}): Promise<Hookrelay> {
   const resolved = resolveOptions(options)
   const store = resolved.store ?? (await openStore(resolved.database))
-  const hooks = new Hookrelay(store, resolved)
+  let hooks: Hookrelay
+  try {
+    hooks = new Hookrelay(store, resolved)
+  } catch (err) {
+    await store.close() // a bad option (an invalid CIDR, say) must not leave the database open
+    throw err
+  }
   if (resolved.worker) hooks.start()
   return hooks
 }

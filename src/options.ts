@@ -95,13 +95,19 @@ export function resolveOptions(options: HookrelayOptions = {}): ResolvedOptions 
   if (typeof allow !== 'boolean' && !Array.isArray(allow)) {
     throw new ValidationError('allowPrivateNetworks', 'must be true, false or a list of CIDRs')
   }
+  const timeoutMs = int(options.timeoutMs, 'timeoutMs', 15_000, 1_000, 30_000)
+  const leaseMs = int(options.leaseMs, 'leaseMs', 30_000, 1_000, day)
+  // A worker only starts an attempt that can finish inside its lease; a shorter lease sends nothing.
+  if (leaseMs < 2 * timeoutMs) {
+    throw new ValidationError('leaseMs', `must be at least twice timeoutMs (${2 * timeoutMs} ms)`)
+  }
   return {
     database: options.database ?? 'hookrelay.db',
     store: options.store,
     allowPrivateNetworks: allow,
     retrySchedule: schedule,
     jitter: options.jitter === undefined ? defaultJitter : numberIn(options.jitter, 'jitter', 0, 1),
-    timeoutMs: int(options.timeoutMs, 'timeoutMs', 15_000, 1_000, 30_000),
+    timeoutMs,
     concurrency: int(options.concurrency, 'concurrency', 64, 1, 10_000),
     subscriptionConcurrency: int(
       options.subscriptionConcurrency,
@@ -111,7 +117,7 @@ export function resolveOptions(options: HookrelayOptions = {}): ResolvedOptions 
       10_000,
     ),
     batchSize: int(options.batchSize, 'batchSize', 1_024, 1, 10_000),
-    leaseMs: int(options.leaseMs, 'leaseMs', 30_000, 1_000, day),
+    leaseMs,
     pollIntervalMs: int(options.pollIntervalMs, 'pollIntervalMs', 1_000, 10, 60_000),
     retentionMs: int(options.retentionMs, 'retentionMs', 30 * day, 0, 3650 * day),
     disableAfter: {

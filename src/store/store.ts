@@ -144,8 +144,9 @@ export interface Store {
   listSubscriptions(query: SubscriptionQuery): Promise<Page<StoredSubscription>>
   /**
    * Replaces a subscription (same id) under the duplicate rule of `insertSubscription`. When its
-   * state leaves `active`, its pending deliveries are cancelled in the same transaction.
-   * Returns false when it does not exist.
+   * state leaves `active`, its pending deliveries are cancelled in the same transaction; when it
+   * returns to `active`, its failure run starts again from zero. Returns false when it does not
+   * exist.
    */
   updateSubscription(subscription: StoredSubscription): Promise<boolean>
   /** Deletes a subscription and cancels its pending deliveries. False when it did not exist. */
@@ -154,13 +155,15 @@ export interface Store {
   matchSubscriptions(tenant: string, eventType: string): Promise<StoredSubscription[]>
 
   /**
-   * Writes an event and its deliveries in one transaction, all or nothing. With an idempotency key
-   * already used in the tenant, writes nothing and returns the first event.
+   * Writes an event and its deliveries in one transaction, all or nothing; the deliveries are due
+   * at the event's `timestamp`. With an idempotency key already used in the tenant, writes nothing
+   * and returns the first event.
    */
   insertEvent(event: WebhookEvent, deliveries: NewDelivery[]): Promise<InsertedEvent>
   getEvent(id: string): Promise<WebhookEvent | null>
   listEvents(query: EventQuery): Promise<Page<WebhookEvent>>
-  /** Events of `tenant` at or after `since` (epoch ms), oldest first, at most `limit`. */
+  /** Events of `tenant` at or after `since` (epoch ms), by (timestamp, id), at most `limit`,
+   * after the event `afterId` when given. */
   listEventsSince(
     tenant: string,
     since: number,
@@ -169,13 +172,14 @@ export interface Store {
   ): Promise<WebhookEvent[]>
 
   /**
-   * Claims up to `limit` pending deliveries due at `now`, oldest due first, and leases them for
-   * `leaseMs` (their `nextAttemptAt` moves to the lease's end).
+   * Claims up to `limit` pending deliveries due at `now`, picking the oldest due first, and leases
+   * them for `leaseMs` (their `nextAttemptAt` moves to the lease's end). Deliveries whose
+   * subscription is gone are cancelled instead of returned.
    */
   claimDueDeliveries(options: ClaimOptions): Promise<ClaimedDelivery[]>
   /**
    * Claims one delivery whatever its status (a manual retry); it becomes `pending` under the
-   * lease. Null when it does not exist.
+   * lease. Null when it, or its subscription, does not exist.
    */
   claimDelivery(id: string, options: Omit<ClaimOptions, 'limit'>): Promise<ClaimedDelivery | null>
   /** Gives claimed deliveries back unattempted, due at `at`, if they still hold `leaseToken`. */
@@ -206,8 +210,8 @@ export interface Store {
   getEventType(name: string): Promise<EventType | null>
   listEventTypes(): Promise<EventType[]>
 
-  /** Removes events created before `before` (epoch ms) with their deliveries and attempts, except
-   * events that still have a pending delivery. */
+  /** Removes events whose `timestamp` is before `before` (epoch ms) with their deliveries and
+   * attempts, except events that still have a pending delivery. */
   prune(before: number): Promise<PruneResult>
 
   /** Resolves when the store answers; used by readiness checks. */

@@ -7,6 +7,7 @@ import {
   buildSubscription,
   type SubscriptionInput,
 } from '../../src/core/subscription-input.ts'
+import { type HookrelayOptions, resolveOptions } from '../../src/options.ts'
 import { contactChange } from '../support/engine.ts'
 
 const ids = { id: 'sub_1', now: 1_700_000_000_000 }
@@ -125,5 +126,23 @@ describe('event input', () => {
       () => entityChangeEvent({ entity: 'contact', id: 7, action: 'up dated' }),
       ValidationError,
     )
+  })
+})
+
+describe('engine options', () => {
+  it('names the option that is out of range', () => {
+    const bad = (options: HookrelayOptions, field: string) =>
+      assert.throws(
+        () => resolveOptions(options),
+        (err: unknown) => err instanceof ValidationError && err.field === field,
+      )
+    bad({ timeoutMs: 60_000 }, 'timeoutMs')
+    bad({ timeoutMs: 20_000 }, 'leaseMs')
+    bad({ leaseMs: 5_000 }, 'leaseMs')
+    bad({ retrySchedule: [-1] }, 'retrySchedule[0]')
+    bad({ jitter: 2 }, 'jitter')
+    bad({ concurrency: 0 }, 'concurrency')
+    bad({ allowPrivateNetworks: 'yes' as never }, 'allowPrivateNetworks')
+    assert.equal(resolveOptions({ timeoutMs: 20_000, leaseMs: 40_000 }).leaseMs, 40_000)
   })
 })

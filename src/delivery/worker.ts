@@ -4,6 +4,9 @@ import type { ClaimedDelivery, Store, SubscriptionHealth } from '../store/store.
 import { type AttemptContext, type AttemptResult, attemptDelivery } from './attempt.ts'
 import { TokenBucket } from './token-bucket.ts'
 
+const flushBatch = 256
+const flushDelayMs = 5
+
 /** How the worker claims and paces deliveries. */
 export interface WorkerSettings {
   concurrency: number
@@ -55,7 +58,7 @@ export class DeliveryWorker {
   #claiming = false
   #lastClaimEmpty = false
   #pending: AttemptResult[] = []
-  #flushScheduled = false
+  #flushTimer: NodeJS.Timeout | null = null
   #flushing: Promise<void> | null = null
   #timer: NodeJS.Timeout | null = null
   #closed = false
@@ -68,13 +71,18 @@ export class DeliveryWorker {
   /** Starts polling for due deliveries. */
   start(): void {
     if (this.#timer !== null || this.#closed) return
-    this.#timer = setInterval(() => this.notify(), this.#deps.settings.pollIntervalMs)
+    this.#timer = setInterval(() => this.#wake(), this.#deps.settings.pollIntervalMs)
     this.#timer.unref()
-    this.notify()
+    this.#wake()
   }
 
-  /** Wakes the worker: new deliveries may be due (called after a publish). */
+  /** Wakes a started worker: new deliveries may be due (called after a publish). */
   notify(): void {
+    // A process that runs no worker (an API process) must never claim: only `drain()` may.
+    if (this.#timer !== null) this.#wake()
+  }
+
+  #wake(): void {
     this.#lastClaimEmpty = false
     this.#pump()
   }
@@ -83,7 +91,7 @@ export class DeliveryWorker {
   async drain(): Promise<void> {
     const { store } = this.#deps
     for (;;) {
-      this.notify()
+      this.#wake()
       await this.#idle()
       const next = await store.nextDueAt()
       if (next === null || next > this.#deps.attempt.now()) return
@@ -107,6 +115,8 @@ export class DeliveryWorker {
     })
     await Promise.race([idle, timeout])
     clearTimeout(timer)
+    if (this.#flushTimer !== null) clearTimeout(this.#flushTimer)
+    this.#flushTimer = null
     await this.#flush()
   }
 
@@ -233,13 +243,20 @@ export class DeliveryWorker {
     })
   }
 
+  // Attempts are recorded in batches: one commit costs as much as hundreds of rows, so a batch
+  // waits up to `flushDelayMs` to grow while attempts are still in flight, and goes at once when
+  // it is large or nothing else is coming.
   #scheduleFlush(): void {
-    if (this.#flushScheduled) return
-    this.#flushScheduled = true
-    setImmediate(() => {
-      this.#flushScheduled = false
-      void this.#flush()
-    })
+    const now = this.#pending.length >= flushBatch || this.#inFlight === 0
+    if (this.#flushTimer !== null && !now) return
+    if (this.#flushTimer !== null) clearTimeout(this.#flushTimer)
+    this.#flushTimer = setTimeout(
+      () => {
+        this.#flushTimer = null
+        void this.#flush()
+      },
+      now ? 0 : flushDelayMs,
+    )
   }
 
   async #flush(): Promise<void> {
@@ -310,7 +327,7 @@ export class DeliveryWorker {
       (this.#lastClaimEmpty || this.#closed) &&
       this.#pending.length === 0 &&
       this.#flushing === null &&
-      !this.#flushScheduled
+      this.#flushTimer === null
     if (!idle) return
     const waiters = this.#idleWaiters
     this.#idleWaiters = []

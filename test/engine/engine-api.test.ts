@@ -301,3 +301,16 @@ describe('history and operations', () => {
     }
   })
 })
+
+describe('a process without a worker', () => {
+  it('never sends on its own; drain() still delivers', async () => {
+    await t.hooks.subscriptions.create(input(`${t.receiver.url}/nw`))
+    await t.hooks.publish({ tenant: 'acme', type: 'order.created' })
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    assert.equal(t.receiver.at('/nw').length, 0)
+    const [delivery] = (await t.hooks.events.list({ tenant: 'acme' })).data
+    assert.equal((await t.hooks.events.get(delivery!.id)).deliveries[0]!.attempts, 0)
+    await t.hooks.drain()
+    assert.equal(t.receiver.at('/nw').length, 1)
+  })
+})

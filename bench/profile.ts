@@ -1,0 +1,110 @@
+/**
+ * One phase of the benchmark alone, profiled: writes `.bench/<target>.cpuprofile` covering only
+ * the timed part, for `summarize-profile.ts`. Target `hookrelay` (default) or `ceiling`:
+ * `node --experimental-strip-types --no-warnings=ExperimentalWarning bench/profile.ts [ceiling]`
+ * Env: `BENCH_EVENTS`, `BENCH_CONCURRENCY`, `BENCH_SUB_CONCURRENCY`, `BENCH_PROFILE=0`; for
+ * diagnosis `BENCH_PRAGMAS='PRAGMA synchronous = OFF'` and `BENCH_RECORD_DELAY_MS=20`.
+ */
+import { subscribe } from 'node:diagnostics_channel'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { Session } from 'node:inspector/promises'
+import { runCeiling } from './ceiling.ts'
+import { runHookrelaySqlite } from './hookrelay-sqlite.ts'
+import { startReceiver } from './receiver-process.ts'
+
+const target = process.argv[2] ?? 'hookrelay'
+if (target !== 'hookrelay' && target !== 'ceiling') throw new Error('target: hookrelay or ceiling')
+const events = Number(process.env.BENCH_EVENTS ?? '4000')
+const profiling = process.env.BENCH_PROFILE !== '0'
+const session = new Session()
+session.connect()
+const out = new URL(`../.bench/${target}.cpuprofile`, import.meta.url)
+const phase = {
+  async started() {
+    if (!profiling) return
+    await session.post('Profiler.enable')
+    await session.post('Profiler.setSamplingInterval', { interval: 200 })
+    await session.post('Profiler.start')
+  },
+  async ended() {
+    if (!profiling) return
+    const { profile } = await session.post('Profiler.stop')
+    await mkdir(new URL('./', out), { recursive: true })
+    await writeFile(out, JSON.stringify(profile))
+  },
+}
+
+// Requests in flight, sampled at each request's creation: is the concurrency cap reached?
+let inFlight = 0
+let samples = 0
+let inFlightSum = 0
+let tracing = false
+subscribe('undici:request:create', () => {
+  inFlight++
+  if (!tracing) return
+  samples++
+  inFlightSum += inFlight
+})
+const done = () => {
+  inFlight--
+}
+subscribe('undici:request:trailers', done)
+subscribe('undici:request:error', done)
+const tracedPhase = {
+  async started() {
+    tracing = true
+    await phase.started()
+  },
+  async ended() {
+    tracing = false
+    await phase.ended()
+  },
+}
+
+const receiver = await startReceiver()
+try {
+  if (target === 'ceiling') {
+    const r = await runCeiling({
+      port: receiver.port,
+      count: events * 8,
+      warmup: 30_000,
+      inFlight: 64,
+      phase: tracedPhase,
+    })
+    console.log(
+      `${r.count} requests in ${r.seconds.toFixed(2)} s = ${Math.round(r.count / r.seconds)}/s; ` +
+        `CPU ${Math.round(r.cpuMs)} ms; event loop busy ${(r.eventLoopUtilization * 100).toFixed(0)}%`,
+    )
+  } else {
+    const r = await runHookrelaySqlite({
+      receiver,
+      events,
+      subscriptions: 8,
+      warmupEvents: 3_000,
+      concurrency: Number(process.env.BENCH_CONCURRENCY ?? '64'),
+      subscriptionConcurrency: Number(process.env.BENCH_SUB_CONCURRENCY ?? '10'),
+      batchSize: 1_024,
+      holdClaims: true,
+      diagnosis: {
+        pragmas: (process.env.BENCH_PRAGMAS ?? '').split(';').filter((p) => p.trim() !== ''),
+        recordDelayMs: Number(process.env.BENCH_RECORD_DELAY_MS ?? '0'),
+      },
+      phase: tracedPhase,
+    })
+    console.log(
+      `${r.deliver.count} deliveries in ${r.deliver.seconds.toFixed(2)} s = ` +
+        `${Math.round(r.deliver.count / r.deliver.seconds)}/s; CPU bench ${Math.round(r.cpuMs.bench)} ms, ` +
+        `receiver ${Math.round(r.cpuMs.receiver)} ms; event loop busy ` +
+        `${(r.eventLoopUtilization * 100).toFixed(0)}%`,
+    )
+    console.log(JSON.stringify(r.timings))
+    for (const problem of r.problems) console.error(`!!! ${problem}`)
+  }
+  console.log(
+    `requests in flight when one starts: ${(inFlightSum / samples).toFixed(1)} on average`,
+  )
+  if (profiling) console.log(`profile of the timed phase: .bench/${target}.cpuprofile`)
+} finally {
+  session.disconnect()
+  await receiver.stop()
+}

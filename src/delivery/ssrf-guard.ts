@@ -202,11 +202,22 @@ export class SsrfGuard {
       ...rest,
       connect: { ...connect, socketPath: null, lookup: this.lookup },
     })
+    // Origins repeat on every delivery: judge each once (bounded, since users choose them).
+    const verdicts = new Map<string, boolean>()
+    const allowed = (originText: string): boolean => {
+      let verdict = verdicts.get(originText)
+      if (verdict === undefined) {
+        const origin = URL.parse(originText)
+        const host = origin === null ? '' : hostOf(origin)
+        verdict = isIP(host) === 0 || policy.isAllowed(host)
+        if (verdicts.size >= 10_000) verdicts.clear()
+        verdicts.set(originText, verdict)
+      }
+      return verdict
+    }
     const refuseLiterals: Dispatcher.DispatcherComposeInterceptor =
       (dispatch) => (opts, handler) => {
-        const origin = opts.origin === undefined ? null : URL.parse(String(opts.origin))
-        const host = origin === null ? '' : hostOf(origin)
-        if (isIP(host) !== 0 && !policy.isAllowed(host)) throw unsafe('config.url')
+        if (!allowed(String(opts.origin ?? ''))) throw unsafe('config.url')
         return dispatch(opts, handler)
       }
     return agent.compose(refuseLiterals)

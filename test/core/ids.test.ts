@@ -16,3 +16,15 @@ describe('ids', () => {
     assert.match(newId('key'), /^key_/)
   })
 })
+
+describe('id encoding', () => {
+  it('encodes the time in the first 10 characters, readable back', () => {
+    // Later than every ID made so far: an earlier time would keep the last one, to stay sorted.
+    const time = Date.now() + 10 * 86_400_000
+    const id = newId('delivery', time + 1_000_000)
+    const digits = id.slice(4, 14)
+    let decoded = 0
+    for (const c of digits) decoded = decoded * 32 + '0123456789ABCDEFGHJKMNPQRSTVWXYZ'.indexOf(c)
+    assert.equal(decoded, time + 1_000_000)
+  })
+})

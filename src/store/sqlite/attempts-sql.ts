@@ -52,7 +52,10 @@ export function attemptsSql(conn: SqliteConnection) {
      RETURNING consecutive_failures, failing_since`,
   )
   const selectByDelivery = db.prepare('SELECT * FROM attempts WHERE delivery_id = ? ORDER BY id')
-  const selectByEvent = db.prepare('SELECT * FROM attempts WHERE event_id = ? ORDER BY id')
+  const selectByEvent = db.prepare(
+    `SELECT * FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE event_id = ?)
+     ORDER BY id`,
+  )
   const selectLastFailed = db.prepare(
     `SELECT * FROM attempts WHERE subscription_id = ?
        AND (status_code IS NULL OR status_code < 200 OR status_code >= 300)

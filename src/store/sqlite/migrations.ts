@@ -95,8 +95,10 @@ CREATE TABLE attempts (
   created_at INTEGER NOT NULL
 );
 CREATE INDEX attempts_delivery ON attempts (delivery_id, id);
-CREATE INDEX attempts_event ON attempts (event_id, id);
-CREATE INDEX attempts_subscription_id ON attempts (subscription_id, id);
+-- Only failed attempts are looked up by subscription (last error): a partial index keeps the
+-- hot insert path cheap. An event's attempts are found through its deliveries.
+CREATE INDEX attempts_failed ON attempts (subscription_id, id)
+  WHERE status_code IS NULL OR status_code < 200 OR status_code >= 300;
 
 CREATE TABLE event_types (
   name TEXT PRIMARY KEY,

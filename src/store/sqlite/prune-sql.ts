@@ -16,7 +16,9 @@ export function pruneSql(conn: SqliteConnection) {
      ) LIMIT ?`,
   )
   const inBatch = 'IN (SELECT value FROM json_each(?))'
-  const deleteAttempts = db.prepare(`DELETE FROM attempts WHERE event_id ${inBatch}`)
+  const deleteAttempts = db.prepare(
+    `DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE event_id ${inBatch})`,
+  )
   const deleteDeliveries = db.prepare(`DELETE FROM deliveries WHERE event_id ${inBatch}`)
   const deleteEvents = db.prepare(`DELETE FROM events WHERE id ${inBatch}`)
 

@@ -136,22 +136,30 @@ describe('subscriptions', () => {
     )
   })
 
-  it('recovers what a paused subscription missed and its failed deliveries', async () => {
+  it('recovers what a paused subscription missed and the deliveries its pause cancelled', async () => {
+    const states: string[] = []
+    t.hooks.on('subscription.*', (e) => {
+      states.push(e.type)
+    })
     const sub = await t.hooks.subscriptions.create(input(`${t.receiver.url}/r`))
     const since = t.clock.now
+    t.receiver.queue('/r', { kind: 'status', status: 500 })
+    await t.hooks.publish({ tenant: 'acme', type: 'order.created', data: 0 })
+    await t.hooks.drain() // fails once; a retry is pending
     await t.hooks.subscriptions.update(sub.id, { state: 'paused' })
     await t.hooks.publish({ tenant: 'acme', type: 'order.created', data: 1 })
     await t.hooks.publish({ tenant: 'acme', type: 'user.created', data: 2 })
+    t.clock.advance(60_000)
     await t.hooks.drain()
-    assert.equal(t.receiver.at('/r').length, 0)
+    assert.equal(t.receiver.at('/r').length, 1)
     await t.hooks.subscriptions.update(sub.id, { state: 'active' })
     const { queued } = await t.hooks.subscriptions.recover(sub.id, { since })
-    assert.equal(queued, 1)
+    assert.equal(queued, 2)
     await t.hooks.drain()
-    assert.deepEqual(
-      t.receiver.at('/r').map((r) => JSON.parse(r.body).data),
-      [1],
-    )
+    const data = t.receiver.at('/r').map((r) => JSON.parse(r.body).data)
+    assert.deepEqual(data.slice(1).sort(), [0, 1])
+    await tick()
+    assert.deepEqual(states, ['subscription.paused', 'subscription.enabled'])
   })
 
   it('cancels pending deliveries when a subscription is deleted', async () => {

@@ -1,4 +1,4 @@
-import { NotFoundError, ValidationError } from './core/errors.ts'
+import { ConflictError, NotFoundError, ValidationError } from './core/errors.ts'
 import { newId } from './core/ids.ts'
 import { generateSecret, rotateSecrets, validateSecret } from './core/signing/index.ts'
 import {
@@ -209,6 +209,12 @@ export class SubscriptionsApi {
     options: { since: Date | string | number },
   ): Promise<{ queued: number }> {
     const subscription = await this.#load(id)
+    if (subscription.state !== 'active') {
+      throw new ConflictError(
+        'conflict',
+        `subscription ${id} is ${subscription.state}: set its state to active before recovering`,
+      )
+    }
     const since = new Date(options?.since as string).getTime()
     if (Number.isNaN(since)) throw new ValidationError('since', 'must be a date or a time in ms')
     const now = this.#ctx.options.now()

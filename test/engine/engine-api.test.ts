@@ -162,6 +162,14 @@ describe('subscriptions', () => {
     assert.deepEqual(states, ['subscription.paused', 'subscription.enabled'])
   })
 
+  it('refuses to recover a subscription that is not active', async () => {
+    const sub = await t.hooks.subscriptions.create(input(`${t.receiver.url}/np`))
+    await t.hooks.subscriptions.update(sub.id, { state: 'paused' })
+    await assert.rejects(t.hooks.subscriptions.recover(sub.id, { since: 0 }), (err: unknown) => {
+      return err instanceof ConflictError && err.code === 'conflict' && /paused/.test(err.message)
+    })
+  })
+
   it('cancels pending deliveries when a subscription is deleted', async () => {
     t.receiver.queue('/d', { kind: 'status', status: 500 })
     const sub = await t.hooks.subscriptions.create(input(`${t.receiver.url}/d`))

@@ -46,7 +46,14 @@ export function claimsSql(conn: SqliteConnection) {
   )
 
   /** Joins the claimed rows to their events and subscriptions with one query each. */
-  function assemble(rows: Row[], leaseToken: string, now: number): ClaimedDelivery[] {
+  // `scheduled` claims send only to active subscriptions; a manual re-send is a person's explicit
+  // wish and goes to a paused or disabled one too.
+  function assemble(
+    rows: Row[],
+    leaseToken: string,
+    now: number,
+    onlyActive: boolean,
+  ): ClaimedDelivery[] {
     if (rows.length === 0) return []
     const eventIds = new Set<string>()
     const subscriptionIds = new Set<string>()
@@ -74,7 +81,11 @@ export function claimsSql(conn: SqliteConnection) {
     for (const row of rows) {
       const event = events.get(row.event_id as string)
       const subscription = subscriptions.get(row.subscription_id as string)
-      if (event === undefined || subscription === undefined) {
+      if (
+        event === undefined ||
+        subscription === undefined ||
+        (onlyActive && subscription.state !== 'active')
+      ) {
         orphans.push(row.id as string)
         continue
       }
@@ -87,8 +98,9 @@ export function claimsSql(conn: SqliteConnection) {
         subscription,
       })
     }
-    // Deleting a subscription cancels its deliveries, so this is only a guard: a delivery with
-    // nothing to send to must not come due again after every lease forever.
+    // Pausing, disabling and deleting cancel pending deliveries, so this is only a guard (against
+    // a recover or a retry racing a pause): such a delivery must not be sent, nor come due again
+    // after every lease forever.
     if (orphans.length > 0) cancel.run(now, JSON.stringify(orphans))
     return claimed.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
   }
@@ -97,7 +109,7 @@ export function claimsSql(conn: SqliteConnection) {
     claimDue(options: ClaimOptions): ClaimedDelivery[] {
       const { now, limit, leaseMs, leaseToken } = options
       return transaction(() =>
-        assemble(claimDue.all(now + leaseMs, leaseToken, now, limit), leaseToken, now),
+        assemble(claimDue.all(now + leaseMs, leaseToken, now, limit), leaseToken, now, true),
       )
     },
 
@@ -105,7 +117,7 @@ export function claimsSql(conn: SqliteConnection) {
       const { now, leaseMs, leaseToken } = options
       return transaction(() => {
         const rows = claimOne.all(now + leaseMs, leaseToken, now, id)
-        return assemble(rows, leaseToken, now)[0] ?? null
+        return assemble(rows, leaseToken, now, false)[0] ?? null
       })
     },
 

@@ -38,6 +38,18 @@ export function claimCases(ctx: StoreContext): void {
       )
     })
 
+    it('never hands out a delivery of a paused subscription, and cancels it', async () => {
+      const [s] = await insertAll(ctx.store, makeSubscription())
+      const [id] = await publish(ctx.store, makeEvent({ at: T0 }), [s!])
+      const paused = { ...s!, state: 'paused' as const }
+      await ctx.store.updateSubscription(paused)
+      // A recover racing the pause makes the delivery pending again.
+      await ctx.store.recoverDeliveries(paused, T0, T0)
+      const options = { now: T0 + 1, leaseMs: 30_000, leaseToken: 'lease-p', limit: 10 }
+      assert.deepEqual(await ctx.store.claimDueDeliveries(options), [])
+      assert.equal((await ctx.store.getDelivery(id!))?.status, 'cancelled')
+    })
+
     it('returns each claim with its event text and its subscription', async () => {
       const [s] = await insertAll(ctx.store, makeSubscription())
       const event = makeEvent({ data: { b: 1, a: [2, { c: 'ü' }] } })

@@ -20,6 +20,8 @@ export interface EngineContext {
   ): Promise<void>
   /** Wakes the worker: deliveries were queued. */
   notify(): void
+  /** Tells the worker a subscription stopped being active: held deliveries of it are dropped. */
+  forget(subscriptionId: string): void
   /** Follow-ups of recorded attempts: disabling, `delivery.exhausted`. */
   afterRecord(results: AttemptResult[], health: SubscriptionHealth[]): Promise<void>
 }

@@ -30,7 +30,10 @@ const cacheMs = 5_000
 export class EventTypeCatalog {
   readonly #store: Store
   readonly #now: () => number
-  readonly #ajv = new Ajv({ allErrors: false, strict: false })
+  // `addUsedSchema: false`: a schema with an `$id` can be compiled again after it changes.
+  readonly #ajv = new Ajv({ allErrors: false, strict: false, addUsedSchema: false })
+  // Compiled validators by schema text, so re-reading an unchanged schema never recompiles.
+  readonly #compiled = new Map<string, ValidateFunction>()
   readonly #cache = new Map<string, Cached>()
 
   constructor(store: Store, now: () => number) {
@@ -92,10 +95,16 @@ export class EventTypeCatalog {
   }
 
   #compile(schema: Record<string, unknown>): ValidateFunction {
+    const text = JSON.stringify(schema)
+    let validate = this.#compiled.get(text)
+    if (validate !== undefined) return validate
     try {
-      return this.#ajv.compile(schema)
+      validate = this.#ajv.compile(schema)
     } catch (cause) {
       throw new ValidationError('schema', `is not a valid JSON Schema: ${(cause as Error).message}`)
     }
+    if (this.#compiled.size >= 1_000) this.#compiled.clear()
+    this.#compiled.set(text, validate)
+    return validate
   }
 }

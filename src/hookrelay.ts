@@ -73,9 +73,9 @@ export class Hookrelay {
         retrySchedule: options.retrySchedule,
         jitter: options.jitter,
       },
-      systemEvent: (tenant, type, data, subjectId) =>
-        this.publish({ tenant, type, data }, { excludeSubscriptionId: subjectId }).then(() => {}),
+      systemEvent: (tenant, type, data, subjectId) => this.#announce(tenant, type, data, subjectId),
       notify: () => this.#worker.notify(),
+      forget: (id) => this.#worker.forget(id),
       afterRecord: (results, health) => this.#afterRecord(results, health),
     }
     this.#worker = new DeliveryWorker({
@@ -177,22 +177,20 @@ export class Hookrelay {
       }
       // A failed delivery of a failure notice raises no further notice: no loops.
       if (claimed.event.type === 'delivery.exhausted') continue
-      await this.publish(
+      await this.#announce(
+        claimed.event.tenant,
+        'delivery.exhausted',
         {
-          tenant: claimed.event.tenant,
-          type: 'delivery.exhausted',
-          data: {
-            deliveryId: claimed.id,
-            eventId: claimed.event.id,
-            eventType: claimed.event.type,
-            subscriptionId: claimed.subscription.id,
-            attempts: claimed.attempts + 1,
-            reason: outcome.reason,
-            lastStatusCode: record.attempt.statusCode,
-            lastError: record.attempt.error,
-          },
+          deliveryId: claimed.id,
+          eventId: claimed.event.id,
+          eventType: claimed.event.type,
+          subscriptionId: claimed.subscription.id,
+          attempts: claimed.attempts + 1,
+          reason: outcome.reason,
+          lastStatusCode: record.attempt.statusCode,
+          lastError: record.attempt.error,
         },
-        { excludeSubscriptionId: claimed.subscription.id },
+        claimed.subscription.id,
       )
     }
     for (const run of health) {
@@ -215,11 +213,27 @@ export class Hookrelay {
       updatedAt: new Date(this.#options.now()).toISOString(),
     }
     await this.store.updateSubscription(next)
+    this.#worker.forget(id)
     this.#options.logger.warn({ subscriptionId: id, reason }, 'subscription disabled')
-    await this.publish(
-      { tenant: next.tenant, type: 'subscription.disabled', data: stateData(next) },
-      { excludeSubscriptionId: id },
-    )
+    await this.#announce(next.tenant, 'subscription.disabled', stateData(next), id)
+  }
+
+  /**
+   * Publishes a state-change event, never to the subscription it is about. The change it
+   * announces is already committed, so a failure here (a schema the user registered for the
+   * type, say) is logged rather than undoing nothing and failing the caller.
+   */
+  async #announce(
+    tenant: string,
+    type: string,
+    data: Record<string, unknown>,
+    subjectId: string,
+  ): Promise<void> {
+    try {
+      await this.publish({ tenant, type, data }, { excludeSubscriptionId: subjectId })
+    } catch (err) {
+      this.#options.logger.error({ err, type, subscriptionId: subjectId }, 'announcing failed')
+    }
   }
 
   async #pruneQuietly(): Promise<void> {

@@ -116,6 +116,7 @@ export class SubscriptionsApi {
     if (next.config.url !== current.config.url) await this.#ctx.guard.checkUrl(next.config.url)
     if (!(await this.#ctx.store.updateSubscription(next)))
       throw new NotFoundError('subscription', id)
+    if (next.state !== 'active') this.#ctx.forget(id)
     if (next.state !== current.state) {
       const type = next.state === 'paused' ? 'subscription.paused' : 'subscription.enabled'
       await this.#ctx.systemEvent(next.tenant, type, stateData(next), next.id)
@@ -126,6 +127,7 @@ export class SubscriptionsApi {
   /** Deletes a subscription; its pending deliveries are cancelled. Throws `NotFoundError`. */
   async delete(id: string): Promise<void> {
     if (!(await this.#ctx.store.deleteSubscription(id))) throw new NotFoundError('subscription', id)
+    this.#ctx.forget(id)
   }
 
   /** The active subscribers of an event (ServiceStack's relay search). */

@@ -55,6 +55,7 @@ export class DeliveryWorker {
   // Slots with deliveries waiting for their cap or rate limit, served before the ready queue.
   readonly #waitingSlots = new Set<SubscriptionSlot>()
   #inFlight = 0
+  #releasing = 0
   #claiming = false
   #lastClaimEmpty = false
   #pending: AttemptResult[] = []
@@ -85,6 +86,23 @@ export class DeliveryWorker {
   #wake(): void {
     this.#lastClaimEmpty = false
     this.#pump()
+  }
+
+  /**
+   * Drops the deliveries of a subscription that this worker holds but has not started (it was
+   * paused, disabled or deleted, which cancelled them in the store).
+   */
+  forget(subscriptionId: string): void {
+    const keep = (held: Held) => held.claimed.subscription.id !== subscriptionId
+    this.#ready = this.#ready.slice(this.#readyHead).filter(keep)
+    this.#readyHead = 0
+    const slot = this.#slots.get(subscriptionId)
+    if (slot !== undefined && slot.waiting.length > 0) {
+      this.#waitingCount -= slot.waiting.length
+      slot.waiting = []
+      this.#waitingSlots.delete(slot)
+    }
+    this.#checkIdle()
   }
 
   /** Resolves when nothing is due any more and every attempt made so far is recorded. */
@@ -197,8 +215,16 @@ export class DeliveryWorker {
     return slot
   }
 
+  /** Starts `held` if its subscription has room; true when it is no longer waiting. */
   #tryStart(held: Held, slot: SubscriptionSlot): boolean {
-    if (slot.inFlight >= this.#deps.settings.subscriptionConcurrency) return false
+    const { attempt, settings } = this.#deps
+    // A delivery whose lease would run out mid-attempt goes back instead: another claim sends it,
+    // so it is never sent twice at once.
+    if (attempt.now() + attempt.timeoutMs > held.claimedAt + settings.leaseMs) {
+      void this.#release([held], attempt.now())
+      return true
+    }
+    if (slot.inFlight >= settings.subscriptionConcurrency) return false
     if (slot.bucket !== null) {
       const wait = slot.bucket.take()
       if (wait > 0) {
@@ -224,10 +250,7 @@ export class DeliveryWorker {
   }
 
   #start(held: Held, slot: SubscriptionSlot): void {
-    const { attempt, settings } = this.#deps
-    // A delivery whose lease would run out mid-attempt is left alone: it comes due again by itself
-    // and another claim sends it, so it is never sent twice at once.
-    if (attempt.now() + attempt.timeoutMs > held.claimedAt + settings.leaseMs) return
+    const { attempt } = this.#deps
     this.#inFlight++
     slot.inFlight++
     void attemptDelivery(held.claimed, 'scheduled', attempt).then((result) => {
@@ -283,6 +306,16 @@ export class DeliveryWorker {
   }
 
   async #release(items: Held[], at: number): Promise<void> {
+    this.#releasing++
+    try {
+      await this.#releaseNow(items, at)
+    } finally {
+      this.#releasing--
+      this.#checkIdle()
+    }
+  }
+
+  async #releaseNow(items: Held[], at: number): Promise<void> {
     const byToken = new Map<string, string[]>()
     for (const { claimed } of items) {
       const ids = byToken.get(claimed.leaseToken) ?? []
@@ -322,6 +355,7 @@ export class DeliveryWorker {
     if (this.#idleWaiters.length === 0) return
     const idle =
       this.#inFlight === 0 &&
+      this.#releasing === 0 &&
       this.#held() === 0 &&
       !this.#claiming &&
       (this.#lastClaimEmpty || this.#closed) &&

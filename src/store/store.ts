@@ -78,6 +78,7 @@ export interface ClaimedEvent {
  */
 export interface ClaimedDelivery {
   id: string
+  /** The status before this claim: `pending` for scheduled claims, anything for `claimDelivery`. */
   status: DeliveryStatus
   /** Attempts made before this one. */
   attempts: number
@@ -194,8 +195,10 @@ export interface Store {
   listDeliveries(query: DeliveryQuery): Promise<Page<Delivery>>
   /**
    * Makes deliveries due at `at` again: the subscription's `failed` and `cancelled` deliveries
-   * of events at or after `since`, and new deliveries for those events that never had one for it
-   * (published while it was paused or disabled). Returns how many deliveries were queued.
+   * of events at or after `since` (their attempt count starts again), and new deliveries for
+   * events since then, and since its creation, that never had one for it (published while it
+   * was paused or disabled), except state-change events about itself. Returns how many
+   * deliveries were queued.
    */
   recoverDeliveries(subscription: StoredSubscription, since: number, at: number): Promise<number>
   /** Epoch ms of the earliest pending delivery's `nextAttemptAt`, or null when none is pending. */

@@ -330,3 +330,53 @@ describe('a process without a worker', () => {
     assert.equal(t.receiver.at('/nw').length, 1)
   })
 })
+
+describe('event-type schemas over time', () => {
+  it('keep checking a schema with an $id after the cache runs out, and after it changes', async () => {
+    const schema = { $id: 'https://example.test/order', type: 'object', required: ['id'] }
+    await t.hooks.eventTypes.define({ name: 'order.created', schema })
+    t.clock.advance(10_000) // past the 5 s cache: the schema is read and compiled again
+    await t.hooks.publish({ type: 'order.created', data: { id: 1 } })
+    await t.hooks.eventTypes.define({
+      name: 'order.created',
+      schema: { ...schema, required: ['sku'] },
+    })
+    t.clock.advance(10_000)
+    await assert.rejects(
+      t.hooks.publish({ type: 'order.created', data: { id: 1 } }),
+      ValidationError,
+    )
+    await t.hooks.publish({ type: 'order.created', data: { sku: 'a' } })
+  })
+})
+
+describe('a manual re-send that fails', () => {
+  it('leaves a finished delivery finished instead of restarting its schedule', async () => {
+    await t.hooks.subscriptions.create(input(`${t.receiver.url}/mf`))
+    const event = await t.hooks.publish({ tenant: 'acme', type: 'order.created' })
+    await t.hooks.drain()
+    const [delivery] = (await t.hooks.events.get(event.id)).deliveries
+    t.receiver.queue('/mf', { kind: 'status', status: 500 })
+    const attempt = await t.hooks.deliveries.retry(delivery!.id)
+    assert.equal(attempt.statusCode, 500)
+    const after = await t.hooks.deliveries.get(delivery!.id)
+    assert.equal(after.status, 'failed')
+    assert.equal(after.nextAttemptAt, null)
+  })
+})
+
+describe('pausing with deliveries held by the worker', () => {
+  it('sends none of them after the pause', async () => {
+    const sub = await t.hooks.subscriptions.create(input(`${t.receiver.url}/held`))
+    await t.hooks.subscriptions.update(sub.id, { rateLimit: 1 })
+    for (let i = 0; i < 4; i++) await t.hooks.publish({ tenant: 'acme', type: 'order.created' })
+    const draining = t.hooks.drain()
+    await t.receiver.waitFor(1) // one token: the rest wait in the worker for the rate limit
+    await t.hooks.subscriptions.update(sub.id, { state: 'paused' })
+    await draining
+    assert.equal(t.receiver.at('/held').length, 1)
+    // The three held back are cancelled (the one in flight may be too: the pause won the race).
+    const { data } = await t.hooks.subscriptions.deliveries(sub.id, { status: 'cancelled' })
+    assert.ok(data.length >= 3)
+  })
+})

@@ -1,3 +1,4 @@
+import type { DeliveryStatus } from '../../core/types.ts'
 import type { ClaimedDelivery, ClaimedEvent, ClaimOptions } from '../store.ts'
 import type { SqliteConnection } from './connection.ts'
 import { iso, type Row, toSubscription } from './row-mapping.ts'
@@ -21,6 +22,7 @@ export function claimsSql(conn: SqliteConnection) {
        ORDER BY next_attempt_at LIMIT ?
      ) ${returning}`,
   )
+  const statusOf = db.prepare('SELECT status FROM deliveries WHERE id = ?')
   const claimOne = db.prepare(
     `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, lease_token = ?, updated_at = ?
      WHERE id = ? AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.id = deliveries.subscription_id)
@@ -116,8 +118,11 @@ export function claimsSql(conn: SqliteConnection) {
     claimOne(id: string, options: Omit<ClaimOptions, 'limit'>): ClaimedDelivery | null {
       const { now, leaseMs, leaseToken } = options
       return transaction(() => {
+        // The status before the claim decides what a failed manual attempt does to the delivery.
+        const before = statusOf.get(id)?.status as DeliveryStatus | undefined
         const rows = claimOne.all(now + leaseMs, leaseToken, now, id)
-        return assemble(rows, leaseToken, now, false)[0] ?? null
+        const claimed = assemble(rows, leaseToken, now, false)[0]
+        return claimed === undefined ? null : { ...claimed, status: before ?? 'pending' }
       })
     },
 

@@ -1,5 +1,6 @@
 import { newId } from '../../core/ids.ts'
 import { anyPatternMatches } from '../../core/patterns.ts'
+import { stateEventTypes } from '../../core/state-events.ts'
 import type { Delivery, Page, StoredSubscription } from '../../core/types.ts'
 import type { DeliveryQuery } from '../store.ts'
 import type { SqliteConnection } from './connection.ts'
@@ -12,10 +13,11 @@ export type DeliveriesSql = ReturnType<typeof deliveriesSql>
 /** Prepares the delivery statements once and returns the operations that use them. */
 export function deliveriesSql(conn: SqliteConnection) {
   const { db, transaction } = conn
+  const stateTypes = JSON.stringify(stateEventTypes)
   const selectById = db.prepare('SELECT * FROM deliveries WHERE id = ?')
   const requeue = db.prepare(
     `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, lease_token = NULL,
-       updated_at = ?
+       attempts = 0, updated_at = ?
      WHERE subscription_id = ? AND status IN ('failed', 'cancelled') AND EXISTS (
        SELECT 1 FROM events e WHERE e.id = deliveries.event_id AND e.timestamp >= ?
      )`,
@@ -24,6 +26,8 @@ export function deliveriesSql(conn: SqliteConnection) {
     `SELECT e.id, e.type FROM events e
      WHERE e.tenant = ? AND e.timestamp >= ? AND NOT EXISTS (
        SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.subscription_id = ?
+     ) AND NOT (
+       e.type IN (SELECT value FROM json_each(?)) AND json_extract(e.data, '$.subscriptionId') = ?
      ) ORDER BY e.id`,
   )
   const insertDelivery = db.prepare(
@@ -58,7 +62,9 @@ export function deliveriesSql(conn: SqliteConnection) {
         let queued = Number(requeue.run(at, at, id, since).changes)
         // Events published while the subscription was paused or disabled never got a delivery
         // for it; match them against its patterns now.
-        for (const row of selectMissed.all(tenant, since, id)) {
+        // Never events from before it existed, nor the notices about itself it was spared.
+        const from = Math.max(since, Date.parse(subscription.createdAt))
+        for (const row of selectMissed.all(tenant, from, id, stateTypes, id)) {
           const type = row.type as string
           if (!anyPatternMatches(events, type)) continue
           insertDelivery.run(newId('delivery'), row.id as string, id, tenant, type, at, at, at)

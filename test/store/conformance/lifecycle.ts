@@ -126,6 +126,31 @@ export function lifecycleCases(ctx: StoreContext): void {
     })
   })
 
+  describe('recoverDeliveries, what it leaves out', () => {
+    it('sends neither events from before the subscription nor notices about itself', async () => {
+      const s = makeSubscription({ events: ['*'], createdAt: iso(T0 + 50) })
+      await insertAll(ctx.store, s)
+      const before = makeEvent({ at: T0 + 10 })
+      const aboutItself = makeEvent({
+        at: T0 + 60,
+        type: 'subscription.paused',
+        data: { subscriptionId: s.id },
+      })
+      const aboutOther = makeEvent({
+        at: T0 + 70,
+        type: 'subscription.paused',
+        data: { subscriptionId: 'sub_other' },
+      })
+      for (const event of [before, aboutItself, aboutOther]) await publish(ctx.store, event, [])
+      assert.equal(await ctx.store.recoverDeliveries(s, 0, T0 + 100), 1)
+      const due = await claimAll(ctx.store, T0 + 100)
+      assert.deepEqual(
+        due.map((c) => c.event.id),
+        [aboutOther.id],
+      )
+    })
+  })
+
   describe('prune', () => {
     it('removes old finished events with their deliveries and attempts, keeps pending ones', async () => {
       const [s] = await insertAll(ctx.store, makeSubscription())

@@ -1,6 +1,7 @@
 import type { AttemptContext, AttemptResult } from './delivery/attempt.ts'
 import type { HttpSender } from './delivery/http-sender.ts'
 import type { SsrfGuard } from './delivery/ssrf-guard.ts'
+import type { KeyedLock } from './keyed-lock.ts'
 import type { ResolvedOptions } from './options.ts'
 import type { Store, SubscriptionHealth } from './store/store.ts'
 
@@ -22,6 +23,8 @@ export interface EngineContext {
   notify(): void
   /** Tells the worker a subscription stopped being active: held deliveries of it are dropped. */
   forget(subscriptionId: string): void
+  /** Serialises read-change-write of one subscription, keyed by its id. */
+  lock: KeyedLock
   /** Follow-ups of recorded attempts: disabling, `delivery.exhausted`. */
   afterRecord(results: AttemptResult[], health: SubscriptionHealth[]): Promise<void>
 }

@@ -13,6 +13,7 @@ import { DeliveryWorker } from './delivery/worker.ts'
 import type { EngineContext } from './engine-context.ts'
 import { EventTypeCatalog } from './event-types.ts'
 import { DeliveriesApi, EventsApi } from './events-api.ts'
+import { KeyedLock } from './keyed-lock.ts'
 import { type EventListener, Listeners } from './listeners.ts'
 import { type HookrelayOptions, type ResolvedOptions, resolveOptions } from './options.ts'
 import type { PruneResult, Store, SubscriptionHealth } from './store/store.ts'
@@ -47,6 +48,7 @@ export class Hookrelay {
   readonly #sender: HttpSender
   readonly #worker: DeliveryWorker
   readonly #listeners: Listeners
+  readonly #lock = new KeyedLock()
   #pruneTimer: NodeJS.Timeout | null = null
   #closing: Promise<void> | null = null
 
@@ -76,6 +78,7 @@ export class Hookrelay {
       systemEvent: (tenant, type, data, subjectId) => this.#announce(tenant, type, data, subjectId),
       notify: () => this.#worker.notify(),
       forget: (id) => this.#worker.forget(id),
+      lock: this.#lock,
       afterRecord: (results, health) => this.#afterRecord(results, health),
     }
     this.#worker = new DeliveryWorker({
@@ -203,7 +206,11 @@ export class Hookrelay {
     }
   }
 
-  async #disable(id: string, reason: string): Promise<void> {
+  #disable(id: string, reason: string): Promise<void> {
+    return this.#lock.run(id, () => this.#disableNow(id, reason))
+  }
+
+  async #disableNow(id: string, reason: string): Promise<void> {
     const current = await this.store.getSubscription(id)
     if (current === null || current.state !== 'active') return
     const next = {

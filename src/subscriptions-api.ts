@@ -110,7 +110,11 @@ export class SubscriptionsApi {
    * Changes some fields; `{ config: { url } }` changes only the URL, `{ state: 'paused' }` pauses.
    * Re-enabling publishes `subscription.enabled`, pausing `subscription.paused`.
    */
-  async update(id: string, patch: SubscriptionPatch): Promise<Subscription> {
+  update(id: string, patch: SubscriptionPatch): Promise<Subscription> {
+    return this.#ctx.lock.run(id, () => this.#update(id, patch))
+  }
+
+  async #update(id: string, patch: SubscriptionPatch): Promise<Subscription> {
     const current = await this.#load(id)
     const next = applyPatch(current, patch, this.#ctx.options.now())
     if (next.config.url !== current.config.url) await this.#ctx.guard.checkUrl(next.config.url)
@@ -187,7 +191,11 @@ export class SubscriptionsApi {
    * Replaces the signing secret (a new one is generated unless given); the old one keeps signing
    * for 24 h so receivers can switch over.
    */
-  async rotateSecret(id: string, options: { secret?: string } = {}): Promise<{ secret: string }> {
+  rotateSecret(id: string, options: { secret?: string } = {}): Promise<{ secret: string }> {
+    return this.#ctx.lock.run(id, () => this.#rotateSecret(id, options))
+  }
+
+  async #rotateSecret(id: string, options: { secret?: string }): Promise<{ secret: string }> {
     const current = await this.#load(id)
     const secret = options.secret ?? generateSecret()
     validateSecret(current.signatureScheme, secret, 'secret')

@@ -72,7 +72,7 @@ for (const event of events.data.reverse()) {
       rows.push({
         event: event.type,
         data: JSON.stringify(event.data).slice(0, 28),
-        delivery: delivery.status,
+        'delivery (final)': delivery.status,
         attempt: attempt.startedAt.slice(11, 23),
         status: attempt.statusCode ?? '-',
         ms: attempt.durationMs,

@@ -18,57 +18,71 @@ export interface TimedStore {
   timings(): Record<'claim' | 'record' | 'publish' | 'release', VerbTiming>
 }
 
+type VerbName = 'claim' | 'record' | 'publish' | 'release'
+
 /**
- * Wraps a store for the benchmark. Claims are held back until `release()`, so publishing during
- * the setup sends nothing even though `publish` wakes the worker (see the report on
- * `DeliveryWorker.notify`). `recordDelayMs` (diagnosis only) holds each record call back. The claim, record, release and event-insert verbs are timed; as the SQLite store
+ * Wraps a store for the benchmark. Claims are held back until `release()`, so the timed phase
+ * starts with the whole backlog due at once. `recordDelayMs` (diagnosis only) holds each record
+ * call back. The claim, record, release and event-insert verbs are timed; as the SQLite store
  * runs them synchronously, the time is their SQL and row mapping.
  */
 export function timedStore(inner: Store, diagnosis: { recordDelayMs?: number } = {}): TimedStore {
   let released = false
   const zero = (): VerbTiming => ({ calls: 0, items: 0, ms: 0 })
-  let claim = zero()
-  let record = zero()
-  let publish = zero()
-  let release = zero()
+  const fresh = (): Record<VerbName, VerbTiming> => ({
+    claim: zero(),
+    record: zero(),
+    publish: zero(),
+    release: zero(),
+  })
+  let timings = fresh()
   const bound = new Map<PropertyKey, unknown>()
 
-  const claimDueDeliveries: Store['claimDueDeliveries'] = async (options) => {
-    if (!released) return []
+  async function timed<T>(
+    verb: VerbName,
+    items: (result: T) => number,
+    run: () => Promise<T>,
+  ): Promise<T> {
     const started = performance.now()
-    const rows = await inner.claimDueDeliveries(options)
-    claim.ms += performance.now() - started
-    claim.calls++
-    claim.items += rows.length
-    return rows
+    const result = await run()
+    const timing = timings[verb]
+    timing.ms += performance.now() - started
+    timing.calls++
+    timing.items += items(result)
+    return result
   }
+
+  const claimDueDeliveries: Store['claimDueDeliveries'] = async (options) =>
+    released
+      ? timed(
+          'claim',
+          (rows) => rows.length,
+          () => inner.claimDueDeliveries(options),
+        )
+      : []
   const { recordDelayMs = 0 } = diagnosis
   const recordAttempts: Store['recordAttempts'] = async (records) => {
-    // Diagnosis only: while this call waits, the worker's next batch grows (it records one batch
-    // at a time), which shows what larger record transactions would gain.
+    // Diagnosis only: while this call waits, the worker's next batch grows, which shows what
+    // larger record transactions would gain.
     if (recordDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, recordDelayMs))
-    const started = performance.now()
-    const health = await inner.recordAttempts(records)
-    record.ms += performance.now() - started
-    record.calls++
-    record.items += records.length
-    return health
+    return timed(
+      'record',
+      () => records.length,
+      () => inner.recordAttempts(records),
+    )
   }
-  const insertEvent: Store['insertEvent'] = async (event, deliveries) => {
-    const started = performance.now()
-    const inserted = await inner.insertEvent(event, deliveries)
-    publish.ms += performance.now() - started
-    publish.calls++
-    publish.items += deliveries.length
-    return inserted
-  }
-  const releaseDeliveries: Store['releaseDeliveries'] = async (ids, leaseToken, at) => {
-    const started = performance.now()
-    await inner.releaseDeliveries(ids, leaseToken, at)
-    release.ms += performance.now() - started
-    release.calls++
-    release.items += ids.length
-  }
+  const insertEvent: Store['insertEvent'] = (event, deliveries) =>
+    timed(
+      'publish',
+      () => deliveries.length,
+      () => inner.insertEvent(event, deliveries),
+    )
+  const releaseDeliveries: Store['releaseDeliveries'] = (ids, leaseToken, at) =>
+    timed(
+      'release',
+      () => ids.length,
+      () => inner.releaseDeliveries(ids, leaseToken, at),
+    )
   const overrides = new Map<PropertyKey, unknown>([
     ['releaseDeliveries', releaseDeliveries],
     ['claimDueDeliveries', claimDueDeliveries],
@@ -97,16 +111,13 @@ export function timedStore(inner: Store, diagnosis: { recordDelayMs?: number } =
       released = true
     },
     reset() {
-      claim = zero()
-      record = zero()
-      publish = zero()
-      release = zero()
+      timings = fresh()
     },
     timings: () => ({
-      claim: { ...claim },
-      record: { ...record },
-      publish: { ...publish },
-      release: { ...release },
+      claim: { ...timings.claim },
+      record: { ...timings.record },
+      publish: { ...timings.publish },
+      release: { ...timings.release },
     }),
   }
 }

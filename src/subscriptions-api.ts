@@ -1,3 +1,4 @@
+import { isSuccess } from './core/attempt-outcome.ts'
 import { ConflictError, NotFoundError, ValidationError } from './core/errors.ts'
 import { newId } from './core/ids.ts'
 import { generateSecret, rotateSecrets, validateSecret } from './core/signing/index.ts'
@@ -170,10 +171,8 @@ export class SubscriptionsApi {
     const result = await this.#ctx.sender.send(
       buildRequest(claimed, now, this.#ctx.options.timeoutMs),
     )
-    const success =
-      result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300
     return {
-      success,
+      success: isSuccess(result.statusCode),
       statusCode: result.statusCode,
       durationMs: result.durationMs,
       response: result.responseBody,

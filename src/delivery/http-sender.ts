@@ -1,5 +1,5 @@
 import { type Dispatcher, request } from 'undici'
-import type { CallResult } from '../core/attempt-outcome.ts'
+import { type CallResult, isSuccess } from '../core/attempt-outcome.ts'
 import { parseRetryAfter } from '../core/retry-schedule.ts'
 import { isUnsafeUrlError, type SsrfGuard } from './ssrf-guard.ts'
 
@@ -84,7 +84,7 @@ export class HttpSender {
         statusCode: response.statusCode,
         failure: null,
         retryAfterMs: parseRetryAfter(responseHeaders['retry-after'], Date.now()),
-        error: response.statusCode >= 300 ? `HTTP ${response.statusCode}` : null,
+        error: isSuccess(response.statusCode) ? null : `HTTP ${response.statusCode}`,
         durationMs: Math.round(performance.now() - started),
         responseHeaders,
         responseBody,

@@ -1,3 +1,4 @@
+import { isSuccess } from '../../core/attempt-outcome.ts'
 import type { Attempt } from '../../core/types.ts'
 import type { AttemptRecord, SubscriptionHealth } from '../store.ts'
 import type { SqliteConnection } from './connection.ts'
@@ -16,10 +17,6 @@ interface RunChange {
   since: number | null
   /** Whether the batch had a failure at all (only those are reported back). */
   anyFailure: boolean
-}
-
-function isSuccess(statusCode: number | null): boolean {
-  return statusCode !== null && statusCode >= 200 && statusCode < 300
 }
 
 /** Prepares the attempt statements once and returns the operations that use them. */

@@ -1,3 +1,4 @@
+import type { StateEventType } from './core/state-events.ts'
 import type { AttemptContext, AttemptResult } from './delivery/attempt.ts'
 import type { HttpSender } from './delivery/http-sender.ts'
 import type { SsrfGuard } from './delivery/ssrf-guard.ts'
@@ -15,7 +16,7 @@ export interface EngineContext {
   /** Publishes a state-change event, never to the subscription it is about. */
   systemEvent(
     tenant: string,
-    type: string,
+    type: StateEventType,
     data: Record<string, unknown>,
     subjectId: string,
   ): Promise<void>

@@ -1,3 +1,4 @@
+import type { StateEventType } from './core/state-events.ts'
 import {
   buildEvent,
   type EntityChangeInput,
@@ -232,7 +233,7 @@ export class Hookrelay {
    */
   async #announce(
     tenant: string,
-    type: string,
+    type: StateEventType,
     data: Record<string, unknown>,
     subjectId: string,
   ): Promise<void> {

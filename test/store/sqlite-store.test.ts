@@ -20,7 +20,10 @@ let files = 0
 const tempFile = (ext = 'db') => join(dir, `file-${++files}.${ext}`)
 
 describeStore('sqlite :memory:', () => openSqliteStore({ path: ':memory:' }))
-describeStore('sqlite file', () => openSqliteStore({ path: tempFile() }))
+describeStore('sqlite file, on its own thread', () => openSqliteStore({ path: tempFile() }))
+describeStore('sqlite file, on the calling thread', () =>
+  openSqliteStore({ path: tempFile(), thread: false }),
+)
 
 function appliedVersions(path: string): { version: number; applied_at: number }[] {
   const db = new DatabaseSync(path)

@@ -30,6 +30,7 @@ import { type EventsSql, eventsSql } from './events-sql.ts'
 import { applyMigrations } from './migrations.ts'
 import { type PruneSql, pruneSql } from './prune-sql.ts'
 import { type SubscriptionsSql, subscriptionsSql } from './subscriptions-sql.ts'
+import { ThreadedSqliteStore } from './threaded-store.ts'
 
 /** Options of `openSqliteStore`. */
 export interface SqliteStoreOptions {
@@ -37,11 +38,18 @@ export interface SqliteStoreOptions {
   path: string
   /** Default is `NORMAL`: a killed process loses nothing; `FULL` also survives a power cut. */
   synchronous?: SqliteSynchronous
+  /**
+   * Run SQLite on its own worker thread, so the main thread's event loop is left to HTTP.
+   * Default is true for a file and false for `:memory:` (tests and scratch use, where a call's
+   * round trip to a thread costs more than its SQL).
+   */
+  thread?: boolean
 }
 
 /**
  * The SQLite store on Node's built-in `node:sqlite`: one writer, WAL, every statement prepared
  * once. Verbs are async-shaped for the port but run synchronously, so no two ever interleave.
+ * `openSqliteStore` runs it on a worker thread behind `ThreadedSqliteStore` unless told not to.
  */
 export class SqliteStore implements Store {
   readonly capabilities: StoreCapabilities = {
@@ -227,7 +235,15 @@ export class SqliteStore implements Store {
  * const memory = await openSqliteStore({ path: ':memory:' })
  */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
-  const conn = openConnection(options.path, options.synchronous ?? 'NORMAL')
+  const synchronous = options.synchronous ?? 'NORMAL'
+  if (options.thread ?? options.path !== ':memory:')
+    return ThreadedSqliteStore.open({ path: options.path, synchronous })
+  return openOnThisThread(options.path, synchronous)
+}
+
+/** Opens the database on the calling thread and applies the migrations it has not seen. */
+export function openOnThisThread(path: string, synchronous: SqliteSynchronous): SqliteStore {
+  const conn = openConnection(path, synchronous)
   try {
     applyMigrations(conn.db)
   } catch (error) {

@@ -1,0 +1,225 @@
+import { Worker } from 'node:worker_threads'
+import { HookrelayError } from '../../core/errors.ts'
+import type {
+  Attempt,
+  Delivery,
+  EventType,
+  Page,
+  StoredSubscription,
+  WebhookEvent,
+} from '../../core/types.ts'
+import type {
+  AttemptRecord,
+  ClaimedDelivery,
+  ClaimOptions,
+  DeliveryQuery,
+  EventQuery,
+  InsertedEvent,
+  NewDelivery,
+  PruneResult,
+  Store,
+  StoreCapabilities,
+  SubscriptionHealth,
+  SubscriptionQuery,
+} from '../store.ts'
+import {
+  type CallMessage,
+  type ReadyMessage,
+  type ReplyMessage,
+  reviveError,
+  type StoreVerb,
+  type ThreadData,
+} from './thread-protocol.ts'
+
+interface Pending {
+  resolve: (value: unknown) => void
+  reject: (error: Error) => void
+}
+
+// Sources run as .ts (type stripping) and the build emits .js beside them.
+const threadFile = new URL(
+  import.meta.url.endsWith('.ts') ? './sqlite-thread.ts' : './sqlite-thread.js',
+  import.meta.url,
+)
+
+/**
+ * The SQLite store with its database on a worker thread: every verb is a message to the thread,
+ * answered after its transaction committed. The main thread keeps no SQLite work at all, which is
+ * what lets the delivery worker's HTTP use a whole core. Use `openSqliteStore`.
+ */
+export class ThreadedSqliteStore implements Store {
+  readonly capabilities: StoreCapabilities = {
+    supportsListenNotify: false,
+    supportsManyWriters: false,
+  }
+
+  readonly #worker: Worker
+  readonly #pending = new Map<number, Pending>()
+  #nextId = 1
+  #closed = false
+  #exited: Promise<void>
+
+  private constructor(worker: Worker) {
+    this.#worker = worker
+    this.#exited = new Promise((resolve) => worker.once('exit', () => resolve()))
+    worker.on('message', (reply: ReplyMessage) => this.#settle(reply))
+    worker.on('error', (error) => this.#fail(error))
+    worker.on('exit', () => this.#fail(new HookrelayError('closed', 'the store is closed')))
+    // An idle store must not keep the process alive; a call in flight must.
+    worker.unref()
+  }
+
+  /** Starts the thread and waits until it has the database open and migrated. */
+  static async open(data: ThreadData): Promise<ThreadedSqliteStore> {
+    const worker = new Worker(threadFile, { workerData: data })
+    const ready = await new Promise<ReadyMessage>((resolve, reject) => {
+      worker.once('message', resolve)
+      worker.once('error', reject)
+    })
+    if (!ready.ready) {
+      await worker.terminate()
+      throw reviveError(ready.error)
+    }
+    return new ThreadedSqliteStore(worker)
+  }
+
+  #call<T>(verb: StoreVerb, ...args: unknown[]): Promise<T> {
+    if (this.#closed) return Promise.reject(new HookrelayError('closed', 'the store is closed'))
+    const id = this.#nextId++
+    if (this.#pending.size === 0) this.#worker.ref()
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject })
+      this.#worker.postMessage({ id, verb, args } satisfies CallMessage)
+    })
+  }
+
+  #settle(reply: ReplyMessage): void {
+    const pending = this.#pending.get(reply.id)
+    if (pending === undefined) return
+    this.#pending.delete(reply.id)
+    if (this.#pending.size === 0) this.#worker.unref()
+    if (reply.ok) pending.resolve(reply.value)
+    else pending.reject(reviveError(reply.error))
+  }
+
+  #fail(error: Error): void {
+    this.#closed = true
+    for (const pending of this.#pending.values()) pending.reject(error)
+    this.#pending.clear()
+  }
+
+  insertSubscription(subscription: StoredSubscription): Promise<void> {
+    return this.#call('insertSubscription', subscription)
+  }
+
+  getSubscription(id: string): Promise<StoredSubscription | null> {
+    return this.#call('getSubscription', id)
+  }
+
+  listSubscriptions(query: SubscriptionQuery): Promise<Page<StoredSubscription>> {
+    return this.#call('listSubscriptions', query)
+  }
+
+  updateSubscription(subscription: StoredSubscription): Promise<boolean> {
+    return this.#call('updateSubscription', subscription)
+  }
+
+  deleteSubscription(id: string): Promise<boolean> {
+    return this.#call('deleteSubscription', id)
+  }
+
+  matchSubscriptions(tenant: string, eventType: string): Promise<StoredSubscription[]> {
+    return this.#call('matchSubscriptions', tenant, eventType)
+  }
+
+  insertEvent(event: WebhookEvent, deliveries: NewDelivery[]): Promise<InsertedEvent> {
+    return this.#call('insertEvent', event, deliveries)
+  }
+
+  getEvent(id: string): Promise<WebhookEvent | null> {
+    return this.#call('getEvent', id)
+  }
+
+  listEvents(query: EventQuery): Promise<Page<WebhookEvent>> {
+    return this.#call('listEvents', query)
+  }
+
+  listEventsSince(
+    tenant: string,
+    since: number,
+    limit: number,
+    afterId?: string,
+  ): Promise<WebhookEvent[]> {
+    return this.#call('listEventsSince', tenant, since, limit, afterId)
+  }
+
+  claimDueDeliveries(options: ClaimOptions): Promise<ClaimedDelivery[]> {
+    return this.#call('claimDueDeliveries', options)
+  }
+
+  claimDelivery(id: string, options: Omit<ClaimOptions, 'limit'>): Promise<ClaimedDelivery | null> {
+    return this.#call('claimDelivery', id, options)
+  }
+
+  releaseDeliveries(ids: string[], leaseToken: string, at: number): Promise<void> {
+    return this.#call('releaseDeliveries', ids, leaseToken, at)
+  }
+
+  recordAttempts(records: AttemptRecord[]): Promise<SubscriptionHealth[]> {
+    return this.#call('recordAttempts', records)
+  }
+
+  getDelivery(id: string): Promise<Delivery | null> {
+    return this.#call('getDelivery', id)
+  }
+
+  listDeliveries(query: DeliveryQuery): Promise<Page<Delivery>> {
+    return this.#call('listDeliveries', query)
+  }
+
+  recoverDeliveries(subscription: StoredSubscription, since: number, at: number): Promise<number> {
+    return this.#call('recoverDeliveries', subscription, since, at)
+  }
+
+  nextDueAt(): Promise<number | null> {
+    return this.#call('nextDueAt')
+  }
+
+  listAttempts(filter: { deliveryId: string } | { eventId: string }): Promise<Attempt[]> {
+    return this.#call('listAttempts', filter)
+  }
+
+  lastFailedAttempt(subscriptionId: string): Promise<Attempt | null> {
+    return this.#call('lastFailedAttempt', subscriptionId)
+  }
+
+  upsertEventType(eventType: EventType): Promise<void> {
+    return this.#call('upsertEventType', eventType)
+  }
+
+  getEventType(name: string): Promise<EventType | null> {
+    return this.#call('getEventType', name)
+  }
+
+  listEventTypes(): Promise<EventType[]> {
+    return this.#call('listEventTypes')
+  }
+
+  prune(before: number): Promise<PruneResult> {
+    return this.#call('prune', before)
+  }
+
+  ping(): Promise<void> {
+    return this.#call('ping')
+  }
+
+  /** Waits for the calls in flight, closes the database and ends the thread. */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    this.#worker.ref()
+    // Messages are handled in order, so every call sent before this one is answered first.
+    this.#worker.postMessage('close')
+    await this.#exited
+  }
+}

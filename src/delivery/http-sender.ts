@@ -40,8 +40,9 @@ export class HttpSender {
   readonly #guard: SsrfGuard
   readonly #dispatcher: Dispatcher
   readonly #userAgent: string
-  // The literal-address check depends only on the URL, and URLs repeat on every delivery.
-  readonly #checkedUrls = new Map<string, Promise<void>>()
+  // The literal-address check depends only on the URL, and URLs repeat on every delivery: one
+  // that passed is not awaited again (an await per request is a measurable share of its cost).
+  readonly #passedUrls = new Set<string>()
 
   constructor(options: HttpSenderOptions) {
     this.#guard = options.guard
@@ -62,7 +63,7 @@ export class HttpSender {
     const { signal } = controller
     const timer = setTimeout(() => controller.abort(), req.timeoutMs)
     try {
-      await this.#checkLiteral(req.url)
+      if (!this.#passedUrls.has(req.url)) await this.#checkLiteral(req.url)
       const response = await request(req.url, {
         method: 'POST',
         dispatcher: this.#dispatcher,
@@ -108,14 +109,10 @@ export class HttpSender {
     await this.#dispatcher.close()
   }
 
-  #checkLiteral(url: string): Promise<void> {
-    let check = this.#checkedUrls.get(url)
-    if (check === undefined) {
-      if (this.#checkedUrls.size > 10_000) this.#checkedUrls.clear()
-      check = this.#guard.checkUrl(url, { resolve: false })
-      this.#checkedUrls.set(url, check)
-    }
-    return check
+  async #checkLiteral(url: string): Promise<void> {
+    await this.#guard.checkUrl(url, { resolve: false })
+    if (this.#passedUrls.size >= 10_000) this.#passedUrls.clear()
+    this.#passedUrls.add(url)
   }
 }
 

@@ -197,29 +197,42 @@ export class SsrfGuard {
     if (typeof connect === 'function') {
       throw new TypeError('SsrfGuard.dispatcher: connect must be an options object')
     }
-    const policy = this.#policy
-    const agent = new Agent({
-      ...rest,
-      connect: { ...connect, socketPath: null, lookup: this.lookup },
-    })
-    // Origins repeat on every delivery: judge each once (bounded, since users choose them).
-    const verdicts = new Map<string, boolean>()
-    const allowed = (originText: string): boolean => {
-      let verdict = verdicts.get(originText)
-      if (verdict === undefined) {
-        const origin = URL.parse(originText)
-        const host = origin === null ? '' : hostOf(origin)
-        verdict = isIP(host) === 0 || policy.isAllowed(host)
-        if (verdicts.size >= 10_000) verdicts.clear()
-        verdicts.set(originText, verdict)
-      }
-      return verdict
+    return new GuardedAgent(
+      { ...rest, connect: { ...connect, socketPath: null, lookup: this.lookup } },
+      this.#policy,
+    )
+  }
+}
+
+/**
+ * An `Agent` that refuses origins whose host is a literal address the policy does not allow.
+ * A subclass rather than `agent.compose(interceptor)`: composing wraps every request's handler
+ * twice, which costs more than the check itself at thousands of requests a second.
+ */
+class GuardedAgent extends Agent {
+  readonly #policy: AddressPolicy
+  // Origins repeat on every delivery: judge each once (bounded, since users choose them).
+  readonly #verdicts = new Map<string, boolean>()
+
+  constructor(options: Agent.Options, policy: AddressPolicy) {
+    super(options)
+    this.#policy = policy
+  }
+
+  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler) {
+    if (!this.#allowed(String(options.origin ?? ''))) throw unsafe('config.url')
+    return super.dispatch(options, handler)
+  }
+
+  #allowed(originText: string): boolean {
+    let verdict = this.#verdicts.get(originText)
+    if (verdict === undefined) {
+      const origin = URL.parse(originText)
+      const host = origin === null ? '' : hostOf(origin)
+      verdict = isIP(host) === 0 || this.#policy.isAllowed(host)
+      if (this.#verdicts.size >= 10_000) this.#verdicts.clear()
+      this.#verdicts.set(originText, verdict)
     }
-    const refuseLiterals: Dispatcher.DispatcherComposeInterceptor =
-      (dispatch) => (opts, handler) => {
-        if (!allowed(String(opts.origin ?? ''))) throw unsafe('config.url')
-        return dispatch(opts, handler)
-      }
-    return agent.compose(refuseLiterals)
+    return verdict
   }
 }

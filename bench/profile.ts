@@ -3,11 +3,12 @@
  * the timed part, for `summarize-profile.ts`. Target `hookrelay` (default) or `ceiling`:
  * `node --experimental-strip-types --no-warnings=ExperimentalWarning bench/profile.ts [ceiling]`
  * Env: `BENCH_EVENTS`, `BENCH_CONCURRENCY`, `BENCH_SUB_CONCURRENCY`, `BENCH_PROFILE=0`; for
- * diagnosis `BENCH_PRAGMAS='PRAGMA synchronous = OFF'` and `BENCH_RECORD_DELAY_MS=20`.
+ * diagnosis `BENCH_RECORD_DELAY_MS=20`.
  */
 import { subscribe } from 'node:diagnostics_channel'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { Session } from 'node:inspector/promises'
+import { PerformanceObserver } from 'node:perf_hooks'
 import { runCeiling } from './ceiling.ts'
 import { runHookrelaySqlite } from './hookrelay-sqlite.ts'
 import { startReceiver } from './receiver-process.ts'
@@ -34,32 +35,52 @@ const phase = {
   },
 }
 
-// Requests in flight, sampled at each request's creation: is the concurrency cap reached?
+// Requests in flight, averaged over time: is the concurrency cap held all along?
 let inFlight = 0
-let samples = 0
-let inFlightSum = 0
 let tracing = false
-subscribe('undici:request:create', () => {
-  inFlight++
-  if (!tracing) return
-  samples++
-  inFlightSum += inFlight
-})
-const done = () => {
-  inFlight--
+let weighted = 0
+let tracedMs = 0
+let changedAt = performance.now()
+const change = (by: number) => {
+  const now = performance.now()
+  if (tracing) {
+    weighted += inFlight * (now - changedAt)
+    tracedMs += now - changedAt
+  }
+  changedAt = now
+  inFlight += by
 }
+subscribe('undici:request:create', () => change(1))
+const done = () => change(-1)
 subscribe('undici:request:trailers', done)
 subscribe('undici:request:error', done)
 const tracedPhase = {
   async started() {
+    threadCpu = process.threadCpuUsage()
+    change(0)
     tracing = true
     await phase.started()
   },
   async ended() {
+    const used = process.threadCpuUsage(threadCpu)
+    threadCpuMs = (used.user + used.system) / 1000
+    change(0)
     tracing = false
     await phase.ended()
   },
 }
+
+let threadCpu = process.threadCpuUsage()
+let threadCpuMs = 0
+let gcMs = 0
+let gcCount = 0
+new PerformanceObserver((list) => {
+  if (!tracing) return
+  for (const entry of list.getEntries()) {
+    gcMs += entry.duration
+    gcCount++
+  }
+}).observe({ entryTypes: ['gc'] })
 
 const receiver = await startReceiver()
 try {
@@ -86,7 +107,6 @@ try {
       batchSize: 1_024,
       holdClaims: true,
       diagnosis: {
-        pragmas: (process.env.BENCH_PRAGMAS ?? '').split(';').filter((p) => p.trim() !== ''),
         recordDelayMs: Number(process.env.BENCH_RECORD_DELAY_MS ?? '0'),
       },
       phase: tracedPhase,
@@ -101,8 +121,10 @@ try {
     for (const problem of r.problems) console.error(`!!! ${problem}`)
   }
   console.log(
-    `requests in flight when one starts: ${(inFlightSum / samples).toFixed(1)} on average`,
+    `requests in flight: ${(weighted / tracedMs).toFixed(1)} on average over the timed phase`,
   )
+  console.log(`main thread CPU: ${Math.round(threadCpuMs)} ms`)
+  console.log(`garbage collection: ${gcCount} pauses, ${Math.round(gcMs)} ms in the timed phase`)
   if (profiling) console.log(`profile of the timed phase: .bench/${target}.cpuprofile`)
 } finally {
   session.disconnect()

@@ -1,3 +1,4 @@
+import { ApiKeysApi, TenantsApi } from './access-api.ts'
 import type { StateEventType } from './core/state-events.ts'
 import {
   buildEvent,
@@ -6,7 +7,7 @@ import {
   type PublishInput,
 } from './core/event-input.ts'
 import { newId } from './core/ids.ts'
-import type { WebhookEvent } from './core/types.ts'
+import type { Attempt, DeliveryStatus, WebhookEvent } from './core/types.ts'
 import type { AttemptResult } from './delivery/attempt.ts'
 import { HttpSender } from './delivery/http-sender.ts'
 import { SsrfGuard } from './delivery/ssrf-guard.ts'
@@ -22,6 +23,17 @@ import { SubscriptionsApi, stateData } from './subscriptions-api.ts'
 
 /** A published event, with how many subscriptions it will be delivered to. */
 export type PublishedEvent = WebhookEvent & { deliveries: number }
+
+/**
+ * Watches what the engine does, for metrics and logs: called synchronously after each commit, so
+ * it must be quick; what it throws is logged and ignored.
+ */
+export interface EngineObserver {
+  /** An event was written with `deliveries` deliveries (not called for a repeated idempotency key). */
+  published?(event: WebhookEvent, deliveries: number): void
+  /** An attempt was recorded; `status` is its delivery's status after it. */
+  attempted?(attempt: Attempt, status: DeliveryStatus): void
+}
 
 /** Options of `publish`. */
 export interface PublishOptions {
@@ -42,6 +54,10 @@ export class Hookrelay {
   readonly deliveries: DeliveriesApi
   /** The event-type catalogue, with optional JSON Schemas checked on publish. */
   readonly eventTypes: EventTypeCatalog
+  /** Tenants, to which API keys belong (the standalone server's admin routes). */
+  readonly tenants: TenantsApi
+  /** API keys, stored only as hashes: create, verify, list, delete. */
+  readonly keys: ApiKeysApi
   /** The store underneath, for adapters and tools. */
   readonly store: Store
 
@@ -50,6 +66,7 @@ export class Hookrelay {
   readonly #worker: DeliveryWorker
   readonly #listeners: Listeners
   readonly #lock = new KeyedLock()
+  readonly #observers = new Set<EngineObserver>()
   #pruneTimer: NodeJS.Timeout | null = null
   #closing: Promise<void> | null = null
 
@@ -91,6 +108,8 @@ export class Hookrelay {
     })
     this.subscriptions = new SubscriptionsApi(context)
     this.events = new EventsApi(context)
+    this.tenants = new TenantsApi(context)
+    this.keys = new ApiKeysApi(context)
     this.deliveries = new DeliveriesApi(context)
     this.eventTypes = new EventTypeCatalog(store, options.now)
   }
@@ -115,6 +134,7 @@ export class Hookrelay {
     if (result.inserted) {
       if (deliveries.length > 0) this.#worker.notify()
       this.#listeners.emit(result.event)
+      this.#observe((o) => o.published?.(result.event, result.deliveries))
     }
     return { ...result.event, deliveries: result.deliveries }
   }
@@ -137,6 +157,29 @@ export class Hookrelay {
    */
   on(pattern: string, listener: EventListener): () => void {
     return this.#listeners.on(pattern, listener)
+  }
+
+  /**
+   * Adds an observer of publishes and attempts (metrics use this). Returns a function that
+   * removes it.
+   *
+   * @example hooks.observe({ attempted: (attempt) => histogram.observe(attempt.durationMs) })
+   */
+  observe(observer: EngineObserver): () => void {
+    this.#observers.add(observer)
+    return () => {
+      this.#observers.delete(observer)
+    }
+  }
+
+  #observe(call: (observer: EngineObserver) => void): void {
+    for (const observer of this.#observers) {
+      try {
+        call(observer)
+      } catch (err) {
+        this.#options.logger.error({ err }, 'an engine observer threw')
+      }
+    }
   }
 
   /** Starts the delivery worker and retention pruning (`createHookrelay` does unless `worker: false`). */
@@ -174,6 +217,11 @@ export class Hookrelay {
 
   async #afterRecord(results: AttemptResult[], health: SubscriptionHealth[]): Promise<void> {
     const { disableAfter, now } = this.#options
+    if (this.#observers.size > 0) {
+      for (const { record } of results) {
+        this.#observe((o) => o.attempted?.(record.attempt, record.status))
+      }
+    }
     for (const { outcome, claimed, record } of results) {
       if (outcome.kind !== 'failed') continue
       if (outcome.reason === 'gone') {

@@ -7,6 +7,13 @@
  */
 
 export {
+  type AdminKeyInput,
+  type ApiKeyInput,
+  type CreatedApiKey,
+  hashApiKey,
+  type TenantInput,
+} from './access-api.ts'
+export {
   ConflictError,
   type ErrorCode,
   HookrelayError,
@@ -25,6 +32,7 @@ export type { EventDetail } from './events-api.ts'
 export {
   createHookrelay,
   Hookrelay,
+  type EngineObserver,
   type PublishedEvent,
   type PublishOptions,
 } from './hookrelay.ts'

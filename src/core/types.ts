@@ -118,3 +118,37 @@ export interface Page<T> {
   data: T[]
   nextCursor: string | null
 }
+
+/** A tenant of the standalone server: an isolation boundary chosen by its id. */
+export interface Tenant {
+  id: string
+  name: string | null
+  createdAt: string
+}
+
+/**
+ * An API key as callers see it (never the key itself). `tenant` is null for admin keys. `roles`
+ * are role names as configured (`admin`, `user`, `service` by default).
+ */
+export interface ApiKey {
+  id: string
+  tenant: string | null
+  name: string | null
+  roles: string[]
+  createdAt: string
+}
+
+/** An API key as the store keeps it: only a SHA-256 hash of the key, hex. */
+export interface StoredApiKey extends ApiKey {
+  hash: string
+}
+
+/** Counts for gauges: what is waiting and what is switched off. */
+export interface BacklogStats {
+  /** Pending deliveries, due now or later. */
+  pending: number
+  /** Pending deliveries due at or before `now`. */
+  due: number
+  /** Subscriptions in the `disabled` state. */
+  disabledSubscriptions: number
+}

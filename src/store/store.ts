@@ -1,11 +1,15 @@
 import type {
+  ApiKey,
   Attempt,
+  BacklogStats,
   Delivery,
   DeliveryStatus,
   EventType,
   Page,
+  StoredApiKey,
   StoredSubscription,
   SubscriptionState,
+  Tenant,
   WebhookEvent,
 } from '../core/types.ts'
 
@@ -216,6 +220,23 @@ export interface Store {
   /** Removes events whose `timestamp` is before `before` (epoch ms) with their deliveries and
    * attempts, except events that still have a pending delivery. */
   prune(before: number): Promise<PruneResult>
+
+  /** Writes a tenant. Throws `ConflictError` (`conflict`) when the id exists. */
+  insertTenant(tenant: Tenant): Promise<void>
+  getTenant(id: string): Promise<Tenant | null>
+  /** Writes an API key. Its tenant, when not null, must exist (else `NotFoundError`). */
+  insertApiKey(key: StoredApiKey): Promise<void>
+  /** The key whose hash is `hash`, or null. */
+  findApiKeyByHash(hash: string): Promise<StoredApiKey | null>
+  /** Every key of a tenant (or the admin keys, for null), oldest first. Hashes are not returned. */
+  listApiKeys(tenant: string | null): Promise<ApiKey[]>
+  /** Deletes a key. False when it did not exist. */
+  deleteApiKey(id: string): Promise<boolean>
+  /** How many API keys exist at all (0 on a new database: the admin key is then generated). */
+  countApiKeys(): Promise<number>
+
+  /** Pending and due deliveries, and disabled subscriptions, across all tenants. */
+  backlogStats(now: number): Promise<BacklogStats>
 
   /** Resolves when the store answers; used by readiness checks. */
   ping(): Promise<void>

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe } from 'node:test'
 import type { Store } from '../../src/store/store.ts'
+import { accessCases } from './conformance/access.ts'
 import { attemptCases } from './conformance/attempts.ts'
 import type { StoreContext } from './conformance/builders.ts'
 import { claimCases } from './conformance/claims.ts'
@@ -40,5 +41,6 @@ export function describeStore(name: string, create: () => Promise<Store>): void 
     claimCases(ctx)
     attemptCases(ctx)
     lifecycleCases(ctx)
+    accessCases(ctx)
   })
 }

@@ -9,7 +9,8 @@ import { HookrelayError, ValidationError } from '../../src/core/errors.ts'
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts'
 import { ThreadedSqliteStore } from '../../src/store/sqlite/threaded-store.ts'
 import { reviveError, serializeError } from '../../src/store/sqlite/thread-protocol.ts'
-import { makeSubscription } from './conformance/builders.ts'
+import { newId } from '../../src/core/ids.ts'
+import { makeEvent, makeSubscription } from './conformance/builders.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'hookrelay-thread-'))
 after(() => rmSync(dir, { recursive: true, force: true }))
@@ -53,6 +54,35 @@ describe('SQLite store on its own thread', () => {
       assert.equal(error.code, 'closed')
       return true
     })
+  })
+
+  it('commits calls that arrive together, and one that fails takes nothing else with it', async () => {
+    const store = await openSqliteStore({ path: join(dir, 'group.db') })
+    try {
+      const subscription = makeSubscription()
+      await store.insertSubscription(subscription)
+      const events = Array.from({ length: 20 }, () => makeEvent())
+      // The 11th reuses the 4th's id: its insert breaks the primary key and must fail alone.
+      const inserts = events.map((event, i) =>
+        store.insertEvent(i === 10 ? { ...event, id: events[3]!.id } : event, [
+          { id: newId('delivery'), subscriptionId: subscription.id },
+        ]),
+      )
+      const settled = await Promise.allSettled(inserts)
+      assert.deepEqual(
+        settled.map((s) => s.status),
+        events.map((_, i) => (i === 10 ? 'rejected' : 'fulfilled')),
+      )
+      for (const [i, event] of events.entries()) {
+        const stored = await store.getEvent(event.id)
+        if (i === 10) assert.equal(stored, null, 'the failed insert left its event behind')
+        else assert.deepEqual(stored, event)
+      }
+      const deliveries = await store.listDeliveries({ tenant: subscription.tenant, limit: 100 })
+      assert.equal(deliveries.data.length, 19, 'the failed insert left a delivery behind')
+    } finally {
+      await store.close()
+    }
   })
 
   it('does not keep the process alive when it is left open', () => {

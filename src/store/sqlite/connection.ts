@@ -11,7 +11,10 @@ export interface SqliteConnection {
   readonly db: DatabaseSync
   /** The prepared statement for `sql`, prepared on first use and reused after. */
   statement(sql: string): StatementSync
-  /** Runs `fn` inside `BEGIN IMMEDIATE … COMMIT`, rolling back when it throws. */
+  /**
+   * Runs `fn` inside `BEGIN IMMEDIATE … COMMIT`, rolling back when it throws; nested, inside a
+   * savepoint.
+   */
   transaction<T>(fn: () => T): T
 }
 
@@ -44,16 +47,40 @@ export function openConnection(path: string, synchronous: SqliteSynchronous): Sq
   const begin = db.prepare('BEGIN IMMEDIATE')
   const commit = db.prepare('COMMIT')
   const rollback = db.prepare('ROLLBACK')
+  // Inside another transaction (a group commit of several verbs), a verb's transaction is a
+  // savepoint: its failure undoes its own writes and leaves the others to commit.
+  let depth = 0
   const transaction = <T>(fn: () => T): T => {
-    begin.run()
+    const name = `t${depth}`
+    if (depth === 0) begin.run()
+    else statement(`SAVEPOINT ${name}`).run()
+    depth++
+    let result: T
     try {
-      const result = fn()
-      commit.run()
-      return result
+      result = fn()
     } catch (error) {
-      rollback.run()
+      depth--
+      if (depth === 0) {
+        rollback.run()
+      } else {
+        statement(`ROLLBACK TO ${name}`).run()
+        statement(`RELEASE ${name}`).run()
+      }
       throw error
     }
+    depth--
+    if (depth > 0) {
+      statement(`RELEASE ${name}`).run()
+      return result
+    }
+    try {
+      commit.run()
+    } catch (error) {
+      // A failed COMMIT can leave the transaction open; nothing of it may survive.
+      if (db.isTransaction) rollback.run()
+      throw error
+    }
+    return result
   }
 
   return { db, statement, transaction }

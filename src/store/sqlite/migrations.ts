@@ -109,6 +109,31 @@ CREATE TABLE event_types (
 );
 `,
   },
+  {
+    version: 2,
+    sql: `
+CREATE TABLE tenants (
+  id TEXT PRIMARY KEY,
+  name TEXT,
+  created_at INTEGER NOT NULL
+);
+
+-- tenant is NULL for admin keys. No foreign key: the store checks the tenant on insert, and
+-- SQLite enforces foreign keys only with a pragma this database does not turn on.
+CREATE TABLE api_keys (
+  id TEXT PRIMARY KEY,
+  tenant TEXT,
+  name TEXT,
+  roles TEXT NOT NULL,
+  hash TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX api_keys_tenant ON api_keys (tenant, created_at, id);
+
+-- The metrics gauge of disabled subscriptions counts this index, never the table.
+CREATE INDEX subscriptions_disabled ON subscriptions (id) WHERE state = 'disabled';
+`,
+  },
 ]
 
 /**

@@ -1,10 +1,14 @@
 import { HookrelayError } from '../../core/errors.ts'
 import type {
+  ApiKey,
   Attempt,
+  BacklogStats,
   Delivery,
   EventType,
   Page,
+  StoredApiKey,
   StoredSubscription,
+  Tenant,
   WebhookEvent,
 } from '../../core/types.ts'
 import type {
@@ -21,6 +25,7 @@ import type {
   SubscriptionHealth,
   SubscriptionQuery,
 } from '../store.ts'
+import { type AccessSql, accessSql } from './access-sql.ts'
 import { type AttemptsSql, attemptsSql } from './attempts-sql.ts'
 import { type ClaimsSql, claimsSql } from './claims-sql.ts'
 import { openConnection, type SqliteConnection, type SqliteSynchronous } from './connection.ts'
@@ -65,6 +70,7 @@ export class SqliteStore implements Store {
   readonly #attempts: AttemptsSql
   readonly #eventTypes: EventTypesSql
   readonly #prune: PruneSql
+  readonly #access: AccessSql
   #closed = false
 
   /** Wraps an open, migrated connection; use `openSqliteStore` instead. */
@@ -77,6 +83,16 @@ export class SqliteStore implements Store {
     this.#attempts = attemptsSql(conn)
     this.#eventTypes = eventTypesSql(conn)
     this.#prune = pruneSql(conn)
+    this.#access = accessSql(conn)
+  }
+
+  /**
+   * Runs `fn` in one transaction, in which each verb's own transaction is a savepoint: the
+   * thread's group commit of calls that arrived together.
+   */
+  transaction<T>(fn: () => T): T {
+    this.#open()
+    return this.#conn.transaction(fn)
   }
 
   #open(): void {
@@ -213,6 +229,46 @@ export class SqliteStore implements Store {
   async prune(before: number): Promise<PruneResult> {
     this.#open()
     return this.#prune.prune(before)
+  }
+
+  async insertTenant(tenant: Tenant): Promise<void> {
+    this.#open()
+    this.#access.insertTenant(tenant)
+  }
+
+  async getTenant(id: string): Promise<Tenant | null> {
+    this.#open()
+    return this.#access.getTenant(id)
+  }
+
+  async insertApiKey(key: StoredApiKey): Promise<void> {
+    this.#open()
+    this.#access.insertApiKey(key)
+  }
+
+  async findApiKeyByHash(hash: string): Promise<StoredApiKey | null> {
+    this.#open()
+    return this.#access.findApiKeyByHash(hash)
+  }
+
+  async listApiKeys(tenant: string | null): Promise<ApiKey[]> {
+    this.#open()
+    return this.#access.listApiKeys(tenant)
+  }
+
+  async deleteApiKey(id: string): Promise<boolean> {
+    this.#open()
+    return this.#access.deleteApiKey(id)
+  }
+
+  async countApiKeys(): Promise<number> {
+    this.#open()
+    return this.#access.countApiKeys()
+  }
+
+  async backlogStats(now: number): Promise<BacklogStats> {
+    this.#open()
+    return this.#access.backlogStats(now)
   }
 
   async ping(): Promise<void> {

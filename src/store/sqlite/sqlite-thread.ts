@@ -2,15 +2,18 @@
  * The body of the SQLite store's thread: opens the database, then runs each verb the main thread
  * sends, in order, and answers with its result. Keeping SQLite here leaves the main thread's event
  * loop to HTTP: claims and attempt records cost it a message, not their SQL.
+ *
+ * Calls that arrive together are committed together: when the thread falls behind (a busy API
+ * publishing from many requests at once), one commit serves them all instead of one each.
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import type { Store } from '../store.ts'
-import { openOnThisThread } from './sqlite-store.ts'
+import { type SqliteStore, openOnThisThread } from './sqlite-store.ts'
 import {
   type CallMessage,
   type ReadyMessage,
   type ReplyMessage,
   serializeError,
+  type StoreVerb,
   type ThreadData,
 } from './thread-protocol.ts'
 
@@ -18,7 +21,30 @@ const port = parentPort
 if (port === null) throw new Error('sqlite-thread.ts runs only as a worker thread')
 const { path, synchronous } = workerData as ThreadData
 
-let store: Store
+// Verbs that write nothing: a group of them needs no transaction.
+const reads = new Set<StoreVerb>([
+  'getSubscription',
+  'listSubscriptions',
+  'matchSubscriptions',
+  'getEvent',
+  'listEvents',
+  'listEventsSince',
+  'getDelivery',
+  'listDeliveries',
+  'nextDueAt',
+  'listAttempts',
+  'lastFailedAttempt',
+  'getEventType',
+  'listEventTypes',
+  'getTenant',
+  'findApiKeyByHash',
+  'listApiKeys',
+  'countApiKeys',
+  'backlogStats',
+  'ping',
+])
+
+let store: SqliteStore
 try {
   store = openOnThisThread(path, synchronous)
   port.postMessage({ ready: true } satisfies ReadyMessage)
@@ -27,18 +53,66 @@ try {
   port.close()
 }
 
+const queue: CallMessage[] = []
+
 port.on('message', (message: CallMessage | 'close') => {
   if (message === 'close') {
+    runQueued()
     void store.close().finally(() => port.close())
     return
   }
-  // The verbs run synchronously, so each finishes before the next message is read: calls never
-  // interleave, exactly as on the main thread.
-  const { id, verb, args } = message
-  const call = (store[verb] as (...a: unknown[]) => Promise<unknown>).apply(store, args)
-  call.then(
-    (value) => port.postMessage({ id, ok: true, value } satisfies ReplyMessage),
-    (error: unknown) =>
-      port.postMessage({ id, ok: false, error: serializeError(error) } satisfies ReplyMessage),
-  )
+  queue.push(message)
+  // Every message already waiting arrives before this runs, so they form one group.
+  if (queue.length === 1) setImmediate(runQueued)
 })
+
+function runQueued(): void {
+  const calls = queue.splice(0)
+  let group: CallMessage[] = []
+  for (const call of calls) {
+    // Prune commits in slices so it never holds the writer long: it runs on its own.
+    if (call.verb === 'prune') {
+      runGroup(group)
+      group = []
+      reply(call, invoke(call))
+    } else {
+      group.push(call)
+    }
+  }
+  runGroup(group)
+}
+
+function runGroup(group: CallMessage[]): void {
+  const writes = group.filter((call) => !reads.has(call.verb)).length
+  if (writes < 2) {
+    for (const call of group) reply(call, invoke(call))
+    return
+  }
+  const results: Promise<unknown>[] = []
+  try {
+    // Each verb's own transaction becomes a savepoint: one that fails undoes only itself.
+    store.transaction(() => {
+      for (const call of group) results.push(invoke(call))
+    })
+  } catch (error) {
+    // The commit failed: nothing of the group was written, whatever each verb answered.
+    for (const result of results) result.catch(() => {})
+    for (const call of group) reply(call, Promise.reject(error))
+    return
+  }
+  group.forEach((call, i) => reply(call, results[i]!))
+}
+
+// The verbs run synchronously, so a verb is done when `invoke` returns; answers are posted from
+// `then`, which runs only after the whole group has committed.
+function invoke({ verb, args }: CallMessage): Promise<unknown> {
+  return (store[verb] as (...a: unknown[]) => Promise<unknown>).apply(store, args)
+}
+
+function reply({ id }: CallMessage, result: Promise<unknown>): void {
+  result.then(
+    (value) => port!.postMessage({ id, ok: true, value } satisfies ReplyMessage),
+    (error: unknown) =>
+      port!.postMessage({ id, ok: false, error: serializeError(error) } satisfies ReplyMessage),
+  )
+}

@@ -1,11 +1,15 @@
 import { Worker } from 'node:worker_threads'
 import { HookrelayError } from '../../core/errors.ts'
 import type {
+  ApiKey,
   Attempt,
+  BacklogStats,
   Delivery,
   EventType,
   Page,
+  StoredApiKey,
   StoredSubscription,
+  Tenant,
   WebhookEvent,
 } from '../../core/types.ts'
 import type {
@@ -207,6 +211,38 @@ export class ThreadedSqliteStore implements Store {
 
   prune(before: number): Promise<PruneResult> {
     return this.#call('prune', before)
+  }
+
+  insertTenant(tenant: Tenant): Promise<void> {
+    return this.#call('insertTenant', tenant)
+  }
+
+  getTenant(id: string): Promise<Tenant | null> {
+    return this.#call('getTenant', id)
+  }
+
+  insertApiKey(key: StoredApiKey): Promise<void> {
+    return this.#call('insertApiKey', key)
+  }
+
+  findApiKeyByHash(hash: string): Promise<StoredApiKey | null> {
+    return this.#call('findApiKeyByHash', hash)
+  }
+
+  listApiKeys(tenant: string | null): Promise<ApiKey[]> {
+    return this.#call('listApiKeys', tenant)
+  }
+
+  deleteApiKey(id: string): Promise<boolean> {
+    return this.#call('deleteApiKey', id)
+  }
+
+  countApiKeys(): Promise<number> {
+    return this.#call('countApiKeys')
+  }
+
+  backlogStats(now: number): Promise<BacklogStats> {
+    return this.#call('backlogStats', now)
   }
 
   ping(): Promise<void> {

@@ -1,0 +1,122 @@
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { Hookrelay } from '../hookrelay.ts'
+import type { RoleNames } from './auth.ts'
+import { createMetrics } from './metrics.ts'
+import { hookrelayPlugin } from './plugin.ts'
+import { errorHandler, HttpProblem } from './problem.ts'
+import { schemas } from './schemas.ts'
+
+/** The most a request body may be: 1 MiB (413 above). */
+export const bodyLimit = 1_048_576
+
+/** Options of `buildServer`. */
+export interface ServerOptions {
+  hooks: Hookrelay
+  /** Fastify's logger: a pino instance or options; false for none. Default is false. */
+  logger?: FastifyServerOptions['logger'] | FastifyServerOptions['loggerInstance']
+  /** Requests per second per API key; 0 turns the limit off. Default is 1,000. */
+  rateLimit?: number
+  roles?: Partial<RoleNames>
+  /** The `version` of the OpenAPI document. */
+  version?: string
+  /**
+   * `all` (default) serves the REST API too; `operations` only health, readiness and metrics, for
+   * a process that only delivers (`hookrelay serve --role worker`).
+   */
+  routes?: 'all' | 'operations'
+}
+
+/**
+ * The standalone server's Fastify app: the REST API (the plugin, with API keys), health and
+ * readiness, Prometheus metrics, and the OpenAPI document with a docs page. Not listening yet.
+ *
+ * @example
+ * const app = await buildServer({ hooks })
+ * await app.listen({ port: 8080 })
+ */
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const { hooks } = options
+  const logger = options.logger ?? false
+  const app = Fastify({
+    bodyLimit,
+    ...(isLoggerInstance(logger) ? { loggerInstance: logger } : { logger }),
+    // Clients retry on 5xx; a request id in logs ties their retries together.
+    requestIdHeader: 'x-request-id',
+    disableRequestLogging: true,
+  })
+  for (const schema of schemas) app.addSchema(schema)
+  app.setErrorHandler(errorHandler)
+  app.setNotFoundHandler(() => {
+    throw new HttpProblem(404, 'route_not_found', 'no route matches this method and path')
+  })
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Hookrelay',
+        version: options.version ?? '0.1.0',
+        description:
+          'Webhooks: subscriptions, signed deliveries, retries and an attempt log. Authenticate ' +
+          'with `Authorization: Bearer <api key>`; errors are RFC 9457 problem details.',
+      },
+      components: {
+        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } },
+      },
+      security: [{ apiKey: [] }],
+    },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) =>
+        typeof json.$id === 'string' ? json.$id : `def-${i}`,
+    },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+
+  if (options.routes !== 'operations') {
+    await app.register(hookrelayPlugin, {
+      hooks,
+      ...(options.roles === undefined ? {} : { roles: options.roles }),
+      rateLimit: options.rateLimit ?? 1_000,
+    })
+  }
+
+  const metrics = createMetrics(hooks)
+  app.addHook('onClose', () => metrics.stop())
+  const operations = { tags: ['operations'], security: [] }
+
+  app.get('/healthz', { schema: { ...operations, summary: 'The process is up' } }, async () => ({
+    status: 'ok',
+  }))
+  app.get(
+    '/readyz',
+    { schema: { ...operations, summary: 'The store answers (503 when it does not)' } },
+    async (request, reply) => {
+      try {
+        await hooks.store.ping()
+        return { status: 'ready' }
+      } catch (err) {
+        request.log.warn({ err }, 'readiness check failed')
+        return reply.code(503).send({ status: 'unavailable' })
+      }
+    },
+  )
+  app.get(
+    '/metrics',
+    { schema: { ...operations, summary: 'Prometheus metrics' } },
+    async (_request, reply) => reply.type(metrics.contentType).send(await metrics.render()),
+  )
+  app.get(
+    '/openapi.json',
+    { schema: { ...operations, summary: 'This OpenAPI document', hide: true } },
+    async () => app.swagger(),
+  )
+  return app
+}
+
+function isLoggerInstance(
+  logger: NonNullable<ServerOptions['logger']>,
+): logger is NonNullable<FastifyServerOptions['loggerInstance']> {
+  return typeof logger === 'object' && typeof (logger as { child?: unknown }).child === 'function'
+}

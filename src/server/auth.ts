@@ -1,0 +1,114 @@
+import type { FastifyRequest } from 'fastify'
+import { TokenBucket } from '../delivery/token-bucket.ts'
+import type { Hookrelay } from '../hookrelay.ts'
+import { HttpProblem } from './problem.ts'
+
+/** The three roles of the REST API, by what they may do. */
+export type Role = 'admin' | 'user' | 'service'
+
+/**
+ * The name each role has in keys (or in the host's `authenticate` answers). Default is the role
+ * itself; a host whose users carry `webhooks:manage` can map `user` to that.
+ */
+export type RoleNames = Record<Role, string>
+
+/** Default role names: `admin`, `user`, `service`. */
+export const defaultRoleNames: RoleNames = { admin: 'admin', user: 'user', service: 'service' }
+
+/** Who is calling: from an API key, or from the host's `authenticate`. */
+export interface Principal {
+  /** The tenant every object of the request belongs to; null for admin keys. */
+  tenant: string | null
+  /** Recorded as `createdBy` on subscriptions; the key id for API keys. */
+  userId: string | null
+  roles: string[]
+}
+
+/**
+ * The host's own authentication, in place of API keys: answer who the request is from, or null
+ * for a 401.
+ */
+export type Authenticate = (request: FastifyRequest) => Principal | null | Promise<Principal | null>
+
+/** Which routes need which role; `public` ones need no credentials at all. */
+export type RouteAccess = Role | 'public'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the auth hook on every non-public route. */
+    principal: Principal | null
+  }
+  interface FastifyContextConfig {
+    /** The role a route needs (`public`: none). */
+    access?: RouteAccess
+  }
+}
+
+/** Authenticates with `Authorization: Bearer <api key>` against the engine's stored keys. */
+export function apiKeyAuthenticate(hooks: Hookrelay): Authenticate {
+  return async (request) => {
+    const header = request.headers.authorization
+    if (header === undefined) return null
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header)
+    if (match === null) return null
+    const key = await hooks.keys.verify(match[1]!)
+    if (key === null) return null
+    return { tenant: key.tenant, userId: key.id, roles: key.roles }
+  }
+}
+
+/** Options of `authorize`. */
+export interface AuthorizeOptions {
+  authenticate: Authenticate
+  /** Null switches role checks off (the host's `authenticate` decides everything). */
+  roles: RoleNames | null
+  /** Requests per second per caller; 0 turns the limit off. */
+  rateLimit: number
+}
+
+/**
+ * The `onRequest` hook of every REST route: authenticates (401), checks the route's role (403)
+ * and the caller's rate limit (429 with `Retry-After`).
+ */
+export function authorize(options: AuthorizeOptions) {
+  const buckets = new Map<string, TokenBucket>()
+  return async (request: FastifyRequest): Promise<void> => {
+    const access = request.routeOptions.config.access ?? 'user'
+    request.principal = null
+    if (access === 'public') return
+    const principal = await options.authenticate(request)
+    if (principal === null) {
+      throw new HttpProblem(401, 'unauthorized', 'send a valid API key as Authorization: Bearer', {
+        'www-authenticate': 'Bearer',
+      })
+    }
+    if (options.roles !== null && !principal.roles.includes(options.roles[access])) {
+      throw new HttpProblem(403, 'forbidden', `this route needs the ${options.roles[access]} role`)
+    }
+    if (options.rateLimit > 0) {
+      const who = `${principal.tenant ?? ''}\u0000${principal.userId ?? ''}`
+      let bucket = buckets.get(who)
+      if (bucket === undefined) {
+        if (buckets.size >= 100_000) buckets.clear()
+        bucket = new TokenBucket(options.rateLimit)
+        buckets.set(who, bucket)
+      }
+      const waitMs = bucket.take()
+      if (waitMs > 0) {
+        throw new HttpProblem(429, 'rate_limited', `over ${options.rateLimit} requests a second`, {
+          'retry-after': String(Math.ceil(waitMs / 1000)),
+        })
+      }
+    }
+    request.principal = principal
+  }
+}
+
+/** The tenant of the caller; admin keys have none and are refused tenant routes. */
+export function tenantOf(request: FastifyRequest): string {
+  const tenant = request.principal?.tenant ?? null
+  if (tenant === null) {
+    throw new HttpProblem(403, 'forbidden', 'this route needs a tenant key; admin keys have none')
+  }
+  return tenant
+}

@@ -1,0 +1,93 @@
+import { Ajv } from 'ajv'
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import type { Hookrelay } from '../hookrelay.ts'
+import {
+  apiKeyAuthenticate,
+  type Authenticate,
+  authorize,
+  defaultRoleNames,
+  type RoleNames,
+} from './auth.ts'
+import { errorHandler, HttpProblem } from './problem.ts'
+import { adminRoutes } from './routes/admin.ts'
+import { eventTypeRoutes } from './routes/event-types.ts'
+import { eventRoutes } from './routes/events.ts'
+import { subscriptionRoutes } from './routes/subscriptions.ts'
+import { schemas } from './schemas.ts'
+
+/** Options of the Fastify plugin (`hookrelay/fastify`). */
+export interface HookrelayPluginOptions {
+  /** The engine the routes work on. */
+  hooks: Hookrelay
+  /**
+   * Role names, or null to switch role checks off (the host's `authenticate` then decides who
+   * may do what). Default is `{ admin: 'admin', user: 'user', service: 'service' }`.
+   */
+  roles?: Partial<RoleNames> | null
+  /**
+   * Who a request is from, in place of Hookrelay's API keys: return `{ tenant, userId, roles }`,
+   * or null for a 401. Default checks `Authorization: Bearer <api key>`.
+   */
+  authenticate?: Authenticate
+  /** Requests per second per caller; 0 turns the limit off. Default is 1,000. */
+  rateLimit?: number
+  /** Mount the `/admin` routes (tenants and keys). Default: only with API-key authentication. */
+  admin?: boolean
+}
+
+/**
+ * The REST API as a Fastify plugin, for a host's own app (what ServiceStack's WebhookFeature is
+ * for .NET). Its routes answer RFC 9457 problems whatever the host's error handler does.
+ *
+ * @example
+ * await app.register(hookrelayPlugin, {
+ *   prefix: '/api', hooks, roles: null,
+ *   authenticate: (req) => ({ tenant: req.user.orgId, userId: req.user.id, roles: [] }),
+ * })
+ */
+export const hookrelayPlugin: FastifyPluginAsync<HookrelayPluginOptions> = async (
+  app: FastifyInstance,
+  options: HookrelayPluginOptions,
+) => {
+  const { hooks } = options
+  for (const schema of schemas) {
+    if (app.getSchema(schema.$id) === undefined) app.addSchema(schema)
+  }
+  // Hookrelay's own validator, whatever the host configured: unknown fields are refused (not
+  // silently dropped), and query strings are coerced to the types their schema says.
+  const strict = new Ajv({ allErrors: false, removeAdditional: false, strict: false })
+  const coercing = new Ajv({ allErrors: false, coerceTypes: 'array', strict: false })
+  for (const schema of schemas) {
+    strict.addSchema(schema)
+    coercing.addSchema(schema)
+  }
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'body' ? strict : coercing).compile(schema),
+  )
+  app.setErrorHandler(errorHandler)
+  // Fastify allows one 404 handler per prefix: under its own prefix the plugin answers unknown
+  // routes with a problem; without one, the 404 handler is the host's (buildServer sets its own).
+  if (app.prefix !== '') {
+    app.setNotFoundHandler(() => {
+      throw new HttpProblem(404, 'route_not_found', 'no route matches this method and path')
+    })
+  }
+
+  const roles = options.roles === null ? null : { ...defaultRoleNames, ...(options.roles ?? {}) }
+  app.decorateRequest('principal', null)
+  app.addHook(
+    'onRequest',
+    authorize({
+      authenticate: options.authenticate ?? apiKeyAuthenticate(hooks),
+      roles,
+      rateLimit: options.rateLimit ?? 1_000,
+    }),
+  )
+
+  subscriptionRoutes(app, hooks)
+  eventRoutes(app, hooks)
+  eventTypeRoutes(app, hooks)
+  if (options.admin ?? options.authenticate === undefined) adminRoutes(app, hooks)
+}
+
+export default hookrelayPlugin

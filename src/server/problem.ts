@@ -1,0 +1,159 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { HookrelayError, ValidationError } from '../core/errors.ts'
+
+/**
+ * The stable `code`s the REST API answers with, beside the library's error codes: one per kind
+ * of problem, never reused for another meaning.
+ */
+export type ProblemCode =
+  | HookrelayError['code']
+  | 'unauthorized'
+  | 'forbidden'
+  | 'rate_limited'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'invalid_json'
+  | 'route_not_found'
+  | 'internal'
+
+/** An RFC 9457 problem details object. */
+export interface Problem {
+  type: string
+  title: string
+  status: number
+  detail: string
+  code: ProblemCode
+  field?: string
+  instance: string
+}
+
+const titles: Record<ProblemCode, string> = {
+  invalid_input: 'Invalid input',
+  not_found: 'Not found',
+  duplicate_subscription: 'Duplicate subscription',
+  conflict: 'Conflict',
+  unsafe_url: 'URL not allowed',
+  schema_mismatch: 'Data does not match the event type schema',
+  closed: 'Shutting down',
+  unauthorized: 'Unauthorized',
+  forbidden: 'Forbidden',
+  rate_limited: 'Too many requests',
+  payload_too_large: 'Payload too large',
+  unsupported_media_type: 'Unsupported media type',
+  invalid_json: 'Invalid JSON',
+  route_not_found: 'No such route',
+  internal: 'Internal error',
+}
+
+const statusOfCode: Record<HookrelayError['code'], number> = {
+  invalid_input: 400,
+  schema_mismatch: 400,
+  unsafe_url: 400,
+  not_found: 404,
+  duplicate_subscription: 409,
+  conflict: 409,
+  closed: 503,
+}
+
+/** An error the routes throw to answer with a problem that is not a library error. */
+export class HttpProblem extends Error {
+  override name = 'HttpProblem'
+  readonly status: number
+  readonly code: ProblemCode
+  readonly headers: Record<string, string>
+
+  constructor(status: number, code: ProblemCode, detail: string, headers = {}) {
+    super(detail)
+    this.status = status
+    this.code = code
+    this.headers = headers
+  }
+}
+
+/** Builds the problem object for `code` at the request's URL. */
+export function problem(
+  request: FastifyRequest,
+  status: number,
+  code: ProblemCode,
+  detail: string,
+  field?: string,
+): Problem {
+  return {
+    type: `urn:hookrelay:problem:${code}`,
+    title: titles[code],
+    status,
+    detail,
+    code,
+    ...(field === undefined ? {} : { field }),
+    instance: request.url,
+  }
+}
+
+/** Sends a problem as `application/problem+json`. */
+export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
+  return reply.code(body.status).type('application/problem+json').send(body)
+}
+
+/**
+ * The one place errors become HTTP answers: library errors by their code, Fastify's own
+ * (validation, body limit, bad JSON) by theirs; anything else is logged with its stack and
+ * answers a bare 500.
+ */
+export function errorHandler(
+  error: FastifyError | Error,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  if (error instanceof HttpProblem) {
+    reply.headers(error.headers)
+    return sendProblem(reply, problem(request, error.status, error.code, error.message))
+  }
+  if (error instanceof HookrelayError) {
+    const field = error instanceof ValidationError ? error.field : undefined
+    const status = statusOfCode[error.code]
+    return sendProblem(reply, problem(request, status, error.code, error.message, field))
+  }
+  const fastifyError = error as FastifyError
+  if (fastifyError.validation !== undefined) {
+    const first = fastifyError.validation[0]
+    const field = fieldOf(first, fastifyError.validationContext)
+    const detail = first === undefined ? error.message : `${field}: ${first.message ?? 'invalid'}`
+    return sendProblem(reply, problem(request, 400, 'invalid_input', detail, field))
+  }
+  switch (fastifyError.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return sendProblem(
+        reply,
+        problem(request, 413, 'payload_too_large', 'the request body is over the limit of 1 MiB'),
+      )
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return sendProblem(
+        reply,
+        problem(request, 415, 'unsupported_media_type', 'send the body as application/json'),
+      )
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return sendProblem(reply, problem(request, 400, 'invalid_json', error.message))
+  }
+  if (error instanceof SyntaxError && fastifyError.statusCode === 400) {
+    return sendProblem(reply, problem(request, 400, 'invalid_json', error.message))
+  }
+  request.log.error({ err: error }, 'request failed')
+  return sendProblem(reply, problem(request, 500, 'internal', 'an unexpected error happened'))
+}
+
+/** `config.url`-style path of the field an ajv error is about. */
+function fieldOf(
+  error: { instancePath?: string; params?: Record<string, unknown> } | undefined,
+  context: string | undefined,
+): string {
+  if (error === undefined) return context ?? 'body'
+  const parts = (error.instancePath ?? '')
+    .split('/')
+    .filter((p) => p !== '')
+    .map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`))
+  const missing = error.params?.missingProperty ?? error.params?.additionalProperty
+  if (typeof missing === 'string') parts.push(`.${missing}`)
+  const path = parts.join('').replace(/^\./, '')
+  return path === '' ? (context ?? 'body') : path
+}

@@ -1,0 +1,109 @@
+import type { FastifyInstance } from 'fastify'
+import type { Hookrelay } from '../../hookrelay.ts'
+import { problemResponses } from '../schemas.ts'
+
+const tags = ['admin']
+const tenant = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    name: { type: ['string', 'null'] },
+    createdAt: { type: 'string', format: 'date-time' },
+  },
+  required: ['id', 'createdAt'],
+} as const
+
+/** `/admin`: tenants and their API keys, for admin keys only. */
+export function adminRoutes(app: FastifyInstance, hooks: Hookrelay): void {
+  app.post<{ Body: { id: string; name?: string } }>(
+    '/admin/tenants',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags,
+        summary: 'Create a tenant (409 when the id exists)',
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            id: { type: 'string', minLength: 1, maxLength: 64 },
+            name: { type: 'string', maxLength: 200 },
+          },
+          required: ['id'],
+        },
+        response: { 201: tenant, ...problemResponses },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await hooks.tenants.create(request.body)),
+  )
+
+  app.post<{ Params: { id: string }; Body: { roles: string[]; name?: string } }>(
+    '/admin/tenants/:id/keys',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags,
+        summary: 'Create an API key for a tenant (the key is shown only in this answer)',
+        params: {
+          type: 'object',
+          properties: { id: { type: 'string', minLength: 1, maxLength: 64 } },
+          required: ['id'],
+        },
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            roles: {
+              type: 'array',
+              items: { type: 'string', minLength: 1, maxLength: 64 },
+              minItems: 1,
+              maxItems: 10,
+            },
+            name: { type: 'string', maxLength: 200 },
+          },
+          required: ['roles'],
+        },
+        response: {
+          201: {
+            type: 'object',
+            properties: {
+              id: { type: 'string' },
+              key: { type: 'string' },
+              tenant: { type: ['string', 'null'] },
+              name: { type: ['string', 'null'] },
+              roles: { type: 'array', items: { type: 'string' } },
+              createdAt: { type: 'string', format: 'date-time' },
+            },
+            required: ['id', 'key', 'roles'],
+          },
+          ...problemResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const created = await hooks.keys.create({ ...request.body, tenant: request.params.id })
+      return reply.code(201).send(created)
+    },
+  )
+
+  app.delete<{ Params: { id: string } }>(
+    '/admin/keys/:id',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags,
+        summary: 'Delete an API key; it stops working at once',
+        params: {
+          type: 'object',
+          properties: { id: { type: 'string', minLength: 1, maxLength: 100 } },
+          required: ['id'],
+        },
+        response: { 204: { type: 'null' }, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      await hooks.keys.delete(request.params.id)
+      return reply.code(204).send()
+    },
+  )
+}

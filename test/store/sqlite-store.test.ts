@@ -142,6 +142,29 @@ process.kill(process.pid, 'SIGKILL')
     }
   })
 
+  it('matches what another connection to the file just changed (its match cache is never stale)', async () => {
+    const path = tempFile()
+    const a = await openSqliteStore({ path, thread: false })
+    const b = await openSqliteStore({ path, thread: false })
+    try {
+      assert.deepEqual(await a.matchSubscriptions('acme', 'order.created'), [])
+      const s = makeSubscription({ events: ['order.*'] })
+      await b.insertSubscription(s)
+      assert.deepEqual(
+        (await a.matchSubscriptions('acme', 'order.created')).map((m) => m.id),
+        [s.id],
+      )
+      await b.updateSubscription({ ...s, state: 'paused' })
+      assert.deepEqual(await a.matchSubscriptions('acme', 'order.created'), [])
+      await a.updateSubscription({ ...s, state: 'active', events: ['invoice.*'] })
+      assert.deepEqual(await a.matchSubscriptions('acme', 'order.created'), [])
+      assert.equal((await b.matchSubscriptions('acme', 'invoice.paid')).length, 1)
+    } finally {
+      await a.close()
+      await b.close()
+    }
+  })
+
   it('matches among 100,000 subscriptions by index', async () => {
     const store = await openSqliteStore({ path: ':memory:' })
     try {

@@ -16,6 +16,8 @@ export interface SqliteConnection {
    * savepoint.
    */
   transaction<T>(fn: () => T): T
+  /** How many outermost transactions were rolled back: caches of reads check it. */
+  readonly rollbacks: number
 }
 
 /** Opens the database file (or `:memory:`) and sets the pragmas Hookrelay relies on. */
@@ -50,6 +52,7 @@ export function openConnection(path: string, synchronous: SqliteSynchronous): Sq
   // Inside another transaction (a group commit of several verbs), a verb's transaction is a
   // savepoint: its failure undoes its own writes and leaves the others to commit.
   let depth = 0
+  let rollbacks = 0
   const transaction = <T>(fn: () => T): T => {
     const name = `t${depth}`
     if (depth === 0) begin.run()
@@ -62,6 +65,7 @@ export function openConnection(path: string, synchronous: SqliteSynchronous): Sq
       depth--
       if (depth === 0) {
         rollback.run()
+        rollbacks++
       } else {
         statement(`ROLLBACK TO ${name}`).run()
         statement(`RELEASE ${name}`).run()
@@ -78,10 +82,18 @@ export function openConnection(path: string, synchronous: SqliteSynchronous): Sq
     } catch (error) {
       // A failed COMMIT can leave the transaction open; nothing of it may survive.
       if (db.isTransaction) rollback.run()
+      rollbacks++
       throw error
     }
     return result
   }
 
-  return { db, statement, transaction }
+  return {
+    db,
+    statement,
+    transaction,
+    get rollbacks() {
+      return rollbacks
+    },
+  }
 }

@@ -55,39 +55,45 @@ try {
 
 const queue: CallMessage[] = []
 
-port.on('message', (message: CallMessage | 'close') => {
+port.on('message', (message: CallMessage[] | 'close') => {
   if (message === 'close') {
-    runQueued()
-    void store.close().finally(() => port.close())
+    // Answer what came before the close, then close.
+    void runQueued()
+      .then(() => store.close())
+      .finally(() => port.close())
     return
   }
-  queue.push(message)
+  const first = queue.length === 0
+  queue.push(...message)
   // Every message already waiting arrives before this runs, so they form one group.
-  if (queue.length === 1) setImmediate(runQueued)
+  if (first) setImmediate(() => void runQueued())
 })
 
-function runQueued(): void {
+function runQueued(): Promise<void> {
   const calls = queue.splice(0)
+  const answers: Promise<ReplyMessage>[] = []
   let group: CallMessage[] = []
   for (const call of calls) {
     // Prune commits in slices so it never holds the writer long: it runs on its own.
     if (call.verb === 'prune') {
-      runGroup(group)
+      answers.push(...runGroup(group))
       group = []
-      reply(call, invoke(call))
+      answers.push(reply(call, invoke(call)))
     } else {
       group.push(call)
     }
   }
-  runGroup(group)
+  answers.push(...runGroup(group))
+  // One message back for all of them, once every one is settled (they already are: the verbs
+  // ran synchronously above, and any group has committed).
+  return Promise.all(answers).then((replies) => {
+    if (replies.length > 0) port!.postMessage(replies)
+  })
 }
 
-function runGroup(group: CallMessage[]): void {
+function runGroup(group: CallMessage[]): Promise<ReplyMessage>[] {
   const writes = group.filter((call) => !reads.has(call.verb)).length
-  if (writes < 2) {
-    for (const call of group) reply(call, invoke(call))
-    return
-  }
+  if (writes < 2) return group.map((call) => reply(call, invoke(call)))
   const results: Promise<unknown>[] = []
   try {
     // Each verb's own transaction becomes a savepoint: one that fails undoes only itself.
@@ -97,10 +103,9 @@ function runGroup(group: CallMessage[]): void {
   } catch (error) {
     // The commit failed: nothing of the group was written, whatever each verb answered.
     for (const result of results) result.catch(() => {})
-    for (const call of group) reply(call, Promise.reject(error))
-    return
+    return group.map((call) => reply(call, Promise.reject(error)))
   }
-  group.forEach((call, i) => reply(call, results[i]!))
+  return group.map((call, i) => reply(call, results[i]!))
 }
 
 // The verbs run synchronously, so a verb is done when `invoke` returns; answers are posted from
@@ -109,10 +114,9 @@ function invoke({ verb, args }: CallMessage): Promise<unknown> {
   return (store[verb] as (...a: unknown[]) => Promise<unknown>).apply(store, args)
 }
 
-function reply({ id }: CallMessage, result: Promise<unknown>): void {
-  result.then(
-    (value) => port!.postMessage({ id, ok: true, value } satisfies ReplyMessage),
-    (error: unknown) =>
-      port!.postMessage({ id, ok: false, error: serializeError(error) } satisfies ReplyMessage),
+function reply({ id }: CallMessage, result: Promise<unknown>): Promise<ReplyMessage> {
+  return result.then(
+    (value) => ({ id, ok: true, value }),
+    (error: unknown) => ({ id, ok: false, error: serializeError(error) }),
   )
 }

@@ -47,6 +47,17 @@ export function subscriptionsSql(conn: SqliteConnection) {
      ) ORDER BY id`,
   )
 
+  // Publishing matches on every event while subscriptions rarely change: matches are kept until
+  // this connection writes a subscription or `data_version` says another connection committed
+  // (it changes on any commit elsewhere, so the cache is only ever too cautious), or a rollback
+  // may have undone what a cached match saw.
+  const dataVersion = db.prepare('PRAGMA data_version')
+  const matches = new Map<string, StoredSubscription[]>()
+  let matchesVersion: unknown = null
+  const forgetMatches = () => {
+    matches.clear()
+  }
+
   function assertNoDuplicate(s: StoredSubscription): void {
     for (const row of selectSameUrl.all(s.tenant, s.config.url, s.id)) {
       const overlap = findOverlap(s.events, JSON.parse(row.events as string) as string[])
@@ -67,6 +78,7 @@ export function subscriptionsSql(conn: SqliteConnection) {
   return {
     insert(s: StoredSubscription): void {
       transaction(() => {
+        forgetMatches()
         assertNoDuplicate(s)
         insertRow.run(subscriptionRecord(s))
         writePatterns(s)
@@ -107,6 +119,7 @@ export function subscriptionsSql(conn: SqliteConnection) {
 
     update(s: StoredSubscription): boolean {
       return transaction(() => {
+        forgetMatches()
         const before = selectState.get(s.id)
         if (before === undefined) return false
         assertNoDuplicate(s)
@@ -124,6 +137,7 @@ export function subscriptionsSql(conn: SqliteConnection) {
 
     delete(id: string): boolean {
       return transaction(() => {
+        forgetMatches()
         if (deleteRow.run(id).changes === 0) return false
         deletePatterns.run(id)
         cancelPending.run(Date.now(), id)
@@ -132,9 +146,20 @@ export function subscriptionsSql(conn: SqliteConnection) {
     },
 
     match(tenant: string, eventType: string): StoredSubscription[] {
-      return selectMatching
-        .all(tenant, JSON.stringify(candidatePatterns(eventType)))
-        .map(toSubscription)
+      const version = `${dataVersion.get()?.data_version}.${conn.rollbacks}`
+      if (version !== matchesVersion || matches.size >= 10_000) {
+        matches.clear()
+        matchesVersion = version
+      }
+      const key = `${tenant}\u0000${eventType}`
+      let matched = matches.get(key)
+      if (matched === undefined) {
+        matched = selectMatching
+          .all(tenant, JSON.stringify(candidatePatterns(eventType)))
+          .map(toSubscription)
+        matches.set(key, matched)
+      }
+      return matched
     },
   }
 }

@@ -11,14 +11,14 @@ import type { Store } from '../store.ts'
 /** A verb of the store that the thread runs: every method of the port but `close`. */
 export type StoreVerb = Exclude<keyof Store, 'capabilities' | 'close'>
 
-/** What the main thread sends: one verb call, answered by the reply with the same `id`. */
+/** One verb call, answered by the reply with the same `id`; sent in arrays of calls. */
 export interface CallMessage {
   id: number
   verb: StoreVerb
   args: unknown[]
 }
 
-/** What the thread answers. */
+/** What the thread answers, in arrays of replies. */
 export type ReplyMessage =
   { id: number; ok: true; value: unknown } | { id: number; ok: false; error: SerializedError }
 

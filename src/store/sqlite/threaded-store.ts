@@ -59,6 +59,9 @@ export class ThreadedSqliteStore implements Store {
 
   readonly #worker: Worker
   readonly #pending = new Map<number, Pending>()
+  // Calls made in one turn of the event loop go to the thread as one message: each message
+  // wakes the thread with a system call, which under load costs more than the call's SQL.
+  #outbox: CallMessage[] = []
   #nextId = 1
   #closed = false
   #exited: Promise<void>
@@ -66,7 +69,9 @@ export class ThreadedSqliteStore implements Store {
   private constructor(worker: Worker) {
     this.#worker = worker
     this.#exited = new Promise((resolve) => worker.once('exit', () => resolve()))
-    worker.on('message', (reply: ReplyMessage) => this.#settle(reply))
+    worker.on('message', (replies: ReplyMessage[]) => {
+      for (const reply of replies) this.#settle(reply)
+    })
     worker.on('error', (error) => this.#fail(error))
     worker.on('exit', () => this.#fail(new HookrelayError('closed', 'the store is closed')))
     // An idle store must not keep the process alive; a call in flight must.
@@ -93,8 +98,15 @@ export class ThreadedSqliteStore implements Store {
     if (this.#pending.size === 0) this.#worker.ref()
     return new Promise<T>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject })
-      this.#worker.postMessage({ id, verb, args } satisfies CallMessage)
+      this.#outbox.push({ id, verb, args })
+      if (this.#outbox.length === 1) setImmediate(this.#send)
     })
+  }
+
+  readonly #send = (): void => {
+    const calls = this.#outbox
+    this.#outbox = []
+    if (calls.length > 0) this.#worker.postMessage(calls)
   }
 
   #settle(reply: ReplyMessage): void {
@@ -255,6 +267,7 @@ export class ThreadedSqliteStore implements Store {
     this.#closed = true
     this.#worker.ref()
     // Messages are handled in order, so every call sent before this one is answered first.
+    this.#send()
     this.#worker.postMessage('close')
     await this.#exited
   }

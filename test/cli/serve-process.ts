@@ -1,0 +1,115 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
+
+/** A `hookrelay` child process with its output collected as it arrives. */
+export interface CliProcess {
+  child: ChildProcess
+  /** Everything written to stdout so far. */
+  stdout(): string
+  /** Everything written to stderr so far. */
+  stderr(): string
+  /** The JSON log lines on stdout so far (it is a pipe, so pino writes JSON). */
+  logs(): Record<string, unknown>[]
+  /** Resolves when `predicate` holds for stdout; rejects after `timeoutMs` or on exit. */
+  waitFor(predicate: (stdout: string) => boolean, timeoutMs?: number): Promise<void>
+  /** The exit code (null when killed by a signal), once the process has ended. */
+  exited: Promise<number | null>
+}
+
+/** Runs `hookrelay <args>` with no `HOOKRELAY_*` variables from the test's environment. */
+export function runCli(args: string[], env: Record<string, string> = {}): CliProcess {
+  return runScript(main, args, env)
+}
+
+/** Runs a TypeScript file with node, as `runCli` runs the command. */
+export function runScript(
+  script: string,
+  args: string[],
+  env: Record<string, string> = {},
+): CliProcess {
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith('HOOKRELAY_')),
+  )
+  const child = spawn(
+    process.execPath,
+    ['--experimental-strip-types', '--no-warnings=ExperimentalWarning', script, ...args],
+    { env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+  let out = ''
+  let err = ''
+  let ended = false
+  const listeners = new Set<() => void>()
+  const changed = () => {
+    for (const listener of listeners) listener()
+  }
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    out += chunk
+    changed()
+  })
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    err += chunk
+  })
+  const exited = new Promise<number | null>((resolve) => {
+    child.on('close', (code) => {
+      ended = true
+      changed()
+      resolve(code)
+    })
+  })
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    logs: () =>
+      out
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+    exited,
+    waitFor(predicate, timeoutMs = 15_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (predicate(out)) {
+            done()
+            resolve()
+          } else if (ended) {
+            done()
+            reject(new Error(`exited before the expected output.\nstdout: ${out}\nstderr: ${err}`))
+          }
+        }
+        const timer = setTimeout(() => {
+          done()
+          reject(new Error(`timed out waiting for output.\nstdout: ${out}\nstderr: ${err}`))
+        }, timeoutMs)
+        const done = () => {
+          clearTimeout(timer)
+          listeners.delete(check)
+        }
+        listeners.add(check)
+        check()
+      })
+    },
+  }
+}
+
+/** A started `hookrelay serve`: its process and the URL it printed. */
+export interface Served extends CliProcess {
+  url: string
+}
+
+/** Starts `hookrelay serve <args>` and waits until it has printed its banner and logged 'ready'. */
+export async function startServe(args: string[], env: Record<string, string> = {}) {
+  const cli = runCli(['serve', ...args], env)
+  await cli.waitFor((out) => /"msg":"ready"/.test(out))
+  const url = /is listening on (http:\/\/\S+)/.exec(cli.stdout())?.[1]
+  if (url === undefined) throw new Error(`no URL printed:\n${cli.stdout()}`)
+  return { ...cli, url } satisfies Served
+}
+
+/** Sends `signal` and resolves with the exit code. */
+export function stop(cli: CliProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+  cli.child.kill(signal)
+  return cli.exited
+}

@@ -17,9 +17,11 @@ import { type CeilingResult, runCeiling } from './ceiling.ts'
 import { type HookrelaySqliteResult, publishLanes, runHookrelaySqlite } from './hookrelay-sqlite.ts'
 import { bodyBytes } from './payload.ts'
 import { startReceiver } from './receiver-process.ts'
+import { runRestPublish } from './rest-publish.ts'
 import { formatTable, type Row } from './table.ts'
 
 const targetRatio = 0.75
+const restTarget = 8_000
 
 /** One ceiling run and the Hookrelay run right after it. */
 interface Round {
@@ -54,6 +56,7 @@ const settings = {
     batchSize: 1_024,
     holdClaims: process.env.BENCH_HOLD_CLAIMS !== '0',
   },
+  rest: { seconds: quick ? 2 : 5, warmupSeconds: quick ? 1 : 2, connections: 64 },
 }
 
 const machine = {
@@ -107,6 +110,9 @@ try {
         `(${((rate / ceiling.rate) * 100).toFixed(1)}%)`,
     )
   }
+  const rest = await runRestPublish(settings.rest)
+  const restRate = rest.accepted / rest.seconds
+
   // The median round by ratio carries the table; odd round counts make it one real round.
   const byRatio = [...played].sort((a, b) => a.ratio - b.ratio)
   const median = byRatio[Math.floor((byRatio.length - 1) / 2)]!
@@ -164,6 +170,15 @@ try {
       target: 'info (events/s)',
       marker: '',
     },
+    {
+      what: `REST publish, 1 subscriber (${settings.rest.connections} connections)`,
+      count: rest.accepted,
+      seconds: rest.seconds,
+      rate: restRate,
+      ratio: null,
+      target: `≥ ${restTarget.toLocaleString('en-US')} events/s`,
+      marker: rest.problems.length > 0 ? 'INVALID' : restRate >= restTarget ? 'PASS' : 'BELOW',
+    },
   ]
   console.log()
   console.log(formatTable(rows))
@@ -220,7 +235,12 @@ try {
       `${Math.round(hr.publish.seconds * 1000)} ms (${publish.calls} events, ${publish.items} deliveries)`,
   )
 
-  for (const problem of [...ceilingProblems, ...hrProblems]) {
+  console.log(
+    `REST publish: hookrelay serve --role api in its own process, autocannon here; latency ` +
+      `p50 ${rest.latencyMs.p50} ms, p99 ${rest.latencyMs.p99} ms; ${rest.errors} connection errors`,
+  )
+
+  for (const problem of [...ceilingProblems, ...hrProblems, ...rest.problems]) {
     console.error(`!!! ${problem}`)
   }
   if (!complete) {
@@ -229,7 +249,7 @@ try {
         'succeeded in the median round; its rate above is not a valid result',
     )
   }
-  if (ceilingProblems.length > 0 || !valid) process.exitCode = 1
+  if (ceilingProblems.length > 0 || !valid || rest.problems.length > 0) process.exitCode = 1
 
   const result = {
     at: new Date().toISOString(),
@@ -239,6 +259,7 @@ try {
     settings,
     rows,
     rounds: played,
+    rest,
     ceiling: { received: ceilingReceived, problems: ceilingProblems },
   }
   const dir = new URL('../.bench/', import.meta.url)

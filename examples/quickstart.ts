@@ -1,5 +1,6 @@
-// `npm start`: Hookrelay end to end in one process. A local receiver verifies every signature and
-// fails one event twice; Hookrelay retries it and records every attempt. Then a table shows it all.
+// The library end to end in one process (`node --experimental-strip-types examples/quickstart.ts`):
+// a local receiver verifies every signature and fails one event twice; Hookrelay retries it and
+// records every attempt. Then a table shows it all.
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createHookrelay } from '../src/index.ts'

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -27,6 +27,8 @@ export interface RestPublishResult {
   rejected: number
   errors: number
   latencyMs: { p50: number; p99: number }
+  /** CPU time while timed: the load generator (this process) and the server (null off Linux). */
+  cpuMs: { load: number; server: number | null }
   /** Problems found by the checks; empty when every 202 is an event in the database. */
   problems: string[]
 }
@@ -75,7 +77,11 @@ export async function runRestPublish(options: RestPublishOptions): Promise<RestP
         body: JSON.stringify({ type: 'bench.event', data: eventData(1) }),
       })
     const warm = await load(options.warmupSeconds)
+    const loadCpu = process.cpuUsage()
+    const serverCpu = await processCpuMs(server.pid)
     const timed = await load(options.seconds)
+    const loadUsed = process.cpuUsage(loadCpu)
+    const serverUsed = await processCpuMs(server.pid)
     const accepted = timed['2xx']
     const problems: string[] = []
     const rejected = timed.non2xx
@@ -98,6 +104,10 @@ export async function runRestPublish(options: RestPublishOptions): Promise<RestP
       rejected,
       errors: timed.errors,
       latencyMs: { p50: timed.latency.p50, p99: timed.latency.p99 },
+      cpuMs: {
+        load: (loadUsed.user + loadUsed.system) / 1000,
+        server: serverCpu === null || serverUsed === null ? null : serverUsed - serverCpu,
+      },
       problems,
     }
   } finally {
@@ -148,6 +158,23 @@ async function stopServer(server: ChildProcess): Promise<void> {
   server.kill('SIGTERM')
   await exited
 }
+
+/** User + system CPU of a process so far, from /proc (Linux); null where there is none. */
+async function processCpuMs(pid: number | undefined): Promise<number | null> {
+  if (pid === undefined) return null
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+    // Fields after the command name (which may hold spaces): utime and stime are 14th and 15th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    const ticks = Number(fields[11]) + Number(fields[12])
+    return (ticks * 1000) / clockTicks
+  } catch {
+    return null
+  }
+}
+
+// USER_HZ: 100 on every Linux Node supports.
+const clockTicks = 100
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

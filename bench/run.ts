@@ -231,13 +231,15 @@ try {
     )
   }
   console.log(
-    `publish phase: insertEvent waited ${Math.round(publish.ms)} ms in all over ` +
+    `publish phase: publishEvent waited ${Math.round(publish.ms)} ms in all over ` +
       `${Math.round(hr.publish.seconds * 1000)} ms (${publish.calls} events, ${publish.items} deliveries)`,
   )
 
   console.log(
     `REST publish: hookrelay serve --role api in its own process, autocannon here; latency ` +
-      `p50 ${rest.latencyMs.p50} ms, p99 ${rest.latencyMs.p99} ms; ${rest.errors} connection errors`,
+      `p50 ${rest.latencyMs.p50} ms, p99 ${rest.latencyMs.p99} ms; ${rest.errors} connection errors; ` +
+      `CPU over ${rest.seconds} s: server ${rest.cpuMs.server === null ? '?' : Math.round(rest.cpuMs.server)} ms, ` +
+      `load generator ${Math.round(rest.cpuMs.load)} ms (${machine.cpus} cores in all)`,
   )
 
   for (const problem of [...ceilingProblems, ...hrProblems, ...rest.problems]) {

@@ -23,7 +23,7 @@ type VerbName = 'claim' | 'record' | 'publish' | 'release'
 /**
  * Wraps a store for the benchmark. Claims are held back until `release()`, so the timed phase
  * starts with the whole backlog due at once. `recordDelayMs` (diagnosis only) holds each record
- * call back. The claim, record, release and event-insert verbs are timed; as the SQLite store
+ * call back. The claim, record, release and publish verbs are timed; as the SQLite store
  * runs them synchronously, the time is their SQL and row mapping.
  */
 export function timedStore(inner: Store, diagnosis: { recordDelayMs?: number } = {}): TimedStore {
@@ -71,11 +71,11 @@ export function timedStore(inner: Store, diagnosis: { recordDelayMs?: number } =
       () => inner.recordAttempts(records),
     )
   }
-  const insertEvent: Store['insertEvent'] = (event, deliveries) =>
+  const publishEvent: Store['publishEvent'] = (event, options) =>
     timed(
       'publish',
-      () => deliveries.length,
-      () => inner.insertEvent(event, deliveries),
+      (result) => result.deliveries,
+      () => inner.publishEvent(event, options),
     )
   const releaseDeliveries: Store['releaseDeliveries'] = (ids, leaseToken, at) =>
     timed(
@@ -87,7 +87,7 @@ export function timedStore(inner: Store, diagnosis: { recordDelayMs?: number } =
     ['releaseDeliveries', releaseDeliveries],
     ['claimDueDeliveries', claimDueDeliveries],
     ['recordAttempts', recordAttempts],
-    ['insertEvent', insertEvent],
+    ['publishEvent', publishEvent],
   ])
 
   const store = new Proxy(inner, {

@@ -124,15 +124,11 @@ export class Hookrelay {
     const now = this.#options.now()
     const { event } = buildEvent(input, { id: newId('event', now), now })
     await this.eventTypes.check(event.type, event.data)
-    const matched = await this.store.matchSubscriptions(event.tenant, event.type)
-    const deliveries = []
-    for (const subscription of matched) {
-      if (subscription.id === options.excludeSubscriptionId) continue
-      deliveries.push({ id: newId('delivery', now), subscriptionId: subscription.id })
-    }
-    const result = await this.store.insertEvent(event, deliveries)
+    const result = await this.store.publishEvent(event, {
+      excludeSubscriptionId: options.excludeSubscriptionId,
+    })
     if (result.inserted) {
-      if (deliveries.length > 0) this.#worker.notify()
+      if (result.deliveries > 0) this.#worker.notify()
       this.#listeners.emit(result.event)
       this.#observe((o) => o.published?.(result.event, result.deliveries))
     }

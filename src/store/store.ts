@@ -58,6 +58,12 @@ export interface NewDelivery {
   subscriptionId: string
 }
 
+/** Options of `publishEvent`. */
+export interface PublishEventOptions {
+  /** A subscription that must not receive the event (the one a state-change event is about). */
+  excludeSubscriptionId?: string | undefined
+}
+
 /** The result of `insertEvent`. */
 export interface InsertedEvent {
   event: WebhookEvent
@@ -165,6 +171,13 @@ export interface Store {
    * and returns the first event.
    */
   insertEvent(event: WebhookEvent, deliveries: NewDelivery[]): Promise<InsertedEvent>
+  /**
+   * Publishes: writes an event with one delivery for every active subscription of its tenant with
+   * a pattern matching its type (but `excludeSubscriptionId`), in one transaction, so a
+   * subscription change cannot fall between the match and the write. Delivery ids are made here.
+   * With an idempotency key already used in the tenant, writes nothing and returns the first event.
+   */
+  publishEvent(event: WebhookEvent, options?: PublishEventOptions): Promise<InsertedEvent>
   getEvent(id: string): Promise<WebhookEvent | null>
   listEvents(query: EventQuery): Promise<Page<WebhookEvent>>
   /** Events of `tenant` at or after `since` (epoch ms), by (timestamp, id), at most `limit`,

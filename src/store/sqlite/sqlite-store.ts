@@ -1,4 +1,5 @@
 import { HookrelayError } from '../../core/errors.ts'
+import { newId } from '../../core/ids.ts'
 import type {
   ApiKey,
   Attempt,
@@ -20,6 +21,7 @@ import type {
   InsertedEvent,
   NewDelivery,
   PruneResult,
+  PublishEventOptions,
   Store,
   StoreCapabilities,
   SubscriptionHealth,
@@ -132,6 +134,22 @@ export class SqliteStore implements Store {
   async insertEvent(event: WebhookEvent, deliveries: NewDelivery[]): Promise<InsertedEvent> {
     this.#open()
     return this.#events.insert(event, deliveries)
+  }
+
+  async publishEvent(
+    event: WebhookEvent,
+    options: PublishEventOptions = {},
+  ): Promise<InsertedEvent> {
+    this.#open()
+    return this.#conn.transaction(() => {
+      const at = Date.parse(event.timestamp)
+      const deliveries: NewDelivery[] = []
+      for (const subscription of this.#subscriptions.match(event.tenant, event.type)) {
+        if (subscription.id === options.excludeSubscriptionId) continue
+        deliveries.push({ id: newId('delivery', at), subscriptionId: subscription.id })
+      }
+      return this.#events.insert(event, deliveries)
+    })
   }
 
   async getEvent(id: string): Promise<WebhookEvent | null> {

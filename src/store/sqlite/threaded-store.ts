@@ -21,6 +21,7 @@ import type {
   InsertedEvent,
   NewDelivery,
   PruneResult,
+  PublishEventOptions,
   Store,
   StoreCapabilities,
   SubscriptionHealth,
@@ -150,6 +151,10 @@ export class ThreadedSqliteStore implements Store {
 
   insertEvent(event: WebhookEvent, deliveries: NewDelivery[]): Promise<InsertedEvent> {
     return this.#call('insertEvent', event, deliveries)
+  }
+
+  publishEvent(event: WebhookEvent, options?: PublishEventOptions): Promise<InsertedEvent> {
+    return this.#call('publishEvent', event, options)
   }
 
   getEvent(id: string): Promise<WebhookEvent | null> {

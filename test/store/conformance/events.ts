@@ -52,6 +52,43 @@ export function eventCases(ctx: StoreContext): void {
       assert.equal(await ctx.store.getDelivery('dlv_unknown'), null)
     })
 
+    it('publishes to the active matching subscriptions of the tenant, but the excluded one', async () => {
+      const [first, second, excluded] = await insertAll(
+        ctx.store,
+        makeSubscription({ events: ['order.*'] }),
+        makeSubscription({ events: ['order.created'] }),
+        makeSubscription({ events: ['*'] }),
+        makeSubscription({ events: ['order.*'], state: 'paused' }),
+        makeSubscription({ events: ['invoice.*'] }),
+        makeSubscription({ events: ['order.*'], tenant: 'globex' }),
+      )
+      const event = makeEvent()
+      const result = await ctx.store.publishEvent(event, { excludeSubscriptionId: excluded!.id })
+      assert.deepEqual(result, { event, deliveries: 2, inserted: true })
+      const stored = await ctx.store.listDeliveries({ eventId: event.id, limit: 10 })
+      assert.deepEqual(
+        stored.data.map((d) => d.subscriptionId).sort(),
+        [first!.id, second!.id].sort(),
+      )
+      for (const d of stored.data) {
+        assert.match(d.id, /^dlv_[0-9A-Z]{26}$/)
+        assert.equal(d.status, 'pending')
+        assert.equal(d.nextAttemptAt, event.timestamp, 'due at the event timestamp')
+      }
+      const again = await ctx.store.publishEvent(makeEvent({ type: 'order.paid' }))
+      assert.equal(again.deliveries, 2, 'the catch-all counts when not excluded')
+    })
+
+    it('publishes a repeated idempotency key once, answering the first event', async () => {
+      await insertAll(ctx.store, makeSubscription({ events: ['order.*'] }))
+      const first = makeEvent({ idempotencyKey: 'pay-1' })
+      assert.equal((await ctx.store.publishEvent(first)).inserted, true)
+      const repeat = await ctx.store.publishEvent(makeEvent({ idempotencyKey: 'pay-1' }))
+      assert.deepEqual(repeat, { event: first, deliveries: 1, inserted: false })
+      const page = await ctx.store.listDeliveries({ tenant: 'acme', limit: 10 })
+      assert.equal(page.data.length, 1)
+    })
+
     it('stores events without deliveries, and any JSON value as data', async () => {
       for (const data of [null, 0, 'text', [1, 2], { deep: { a: [true] } }]) {
         const event = makeEvent({ data })

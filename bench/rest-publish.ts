@@ -47,7 +47,7 @@ export async function runRestPublish(options: RestPublishOptions): Promise<RestP
   const server = startServer(['--port', String(port), '--database', file, '--admin-key', adminKey])
   try {
     const url = `http://127.0.0.1:${port}`
-    await waitUntilReady(url, server)
+    await waitFor(`${url}/readyz`, server)
     const call = async (path: string, key: string, body: unknown) => {
       const response = await fetch(`${url}${path}`, {
         method: 'POST',
@@ -116,6 +116,40 @@ export async function runRestPublish(options: RestPublishOptions): Promise<RestP
   }
 }
 
+/**
+ * The same load against `rest-baseline-server.ts` (Fastify validating the body and answering 202,
+ * no key, no store): the most this machine could give a publish, measured in the same run.
+ */
+export async function runRestBaseline(
+  options: RestPublishOptions,
+): Promise<{ accepted: number; seconds: number }> {
+  const port = await freePort()
+  const script = fileURLToPath(new URL('./rest-baseline-server.ts', import.meta.url))
+  const server = spawn(
+    process.execPath,
+    ['--experimental-strip-types', '--no-warnings=ExperimentalWarning', script, String(port)],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  )
+  try {
+    const url = `http://127.0.0.1:${port}/webhooks/events`
+    await waitFor(url, server, 'POST')
+    const load = (seconds: number) =>
+      autocannon({
+        url,
+        method: 'POST',
+        connections: options.connections,
+        duration: seconds,
+        headers: { authorization: 'Bearer unused', 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'bench.event', data: eventData(1) }),
+      })
+    await load(options.warmupSeconds)
+    const timed = await load(options.seconds)
+    return { accepted: timed['2xx'], seconds: timed.duration }
+  } finally {
+    await stopServer(server)
+  }
+}
+
 function startServer(args: string[]): ChildProcess {
   const main = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url))
   return spawn(
@@ -140,11 +174,12 @@ function startServer(args: string[]): ChildProcess {
   )
 }
 
-async function waitUntilReady(url: string, server: ChildProcess): Promise<void> {
+async function waitFor(url: string, server: ChildProcess, method = 'GET'): Promise<void> {
   for (let i = 0; i < 200; i++) {
     if (server.exitCode !== null) throw new Error(`the server exited (${server.exitCode})`)
     try {
-      if ((await fetch(`${url}/readyz`)).ok) return
+      await fetch(url, { method })
+      return
     } catch {
       // not listening yet
     }
@@ -154,6 +189,7 @@ async function waitUntilReady(url: string, server: ChildProcess): Promise<void> 
 }
 
 async function stopServer(server: ChildProcess): Promise<void> {
+  if (server.exitCode !== null) return
   const exited = new Promise((resolve) => server.once('exit', resolve))
   server.kill('SIGTERM')
   await exited

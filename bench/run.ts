@@ -17,7 +17,7 @@ import { type CeilingResult, runCeiling } from './ceiling.ts'
 import { type HookrelaySqliteResult, publishLanes, runHookrelaySqlite } from './hookrelay-sqlite.ts'
 import { bodyBytes } from './payload.ts'
 import { startReceiver } from './receiver-process.ts'
-import { runRestPublish } from './rest-publish.ts'
+import { runRestBaseline, runRestPublish } from './rest-publish.ts'
 import { formatTable, type Row } from './table.ts'
 
 const targetRatio = 0.75
@@ -110,6 +110,8 @@ try {
         `(${((rate / ceiling.rate) * 100).toFixed(1)}%)`,
     )
   }
+  const restBaseline = await runRestBaseline(settings.rest)
+  const restBaselineRate = restBaseline.accepted / restBaseline.seconds
   const rest = await runRestPublish(settings.rest)
   const restRate = rest.accepted / rest.seconds
 
@@ -168,6 +170,15 @@ try {
       rate: hr.publish.count / hr.publish.seconds,
       ratio: null,
       target: 'info (events/s)',
+      marker: '',
+    },
+    {
+      what: `REST baseline: Fastify, no key, no store`,
+      count: restBaseline.accepted,
+      seconds: restBaseline.seconds,
+      rate: restBaselineRate,
+      ratio: null,
+      target: 'info (requests/s)',
       marker: '',
     },
     {
@@ -239,7 +250,8 @@ try {
     `REST publish: hookrelay serve --role api in its own process, autocannon here; latency ` +
       `p50 ${rest.latencyMs.p50} ms, p99 ${rest.latencyMs.p99} ms; ${rest.errors} connection errors; ` +
       `CPU over ${rest.seconds} s: server ${rest.cpuMs.server === null ? '?' : Math.round(rest.cpuMs.server)} ms, ` +
-      `load generator ${Math.round(rest.cpuMs.load)} ms (${machine.cpus} cores in all)`,
+      `load generator ${Math.round(rest.cpuMs.load)} ms (${machine.cpus} cores in all); ` +
+      `${((restRate / restBaselineRate) * 100).toFixed(0)}% of the baseline's rate`,
   )
 
   for (const problem of [...ceilingProblems, ...hrProblems, ...rest.problems]) {
@@ -262,6 +274,7 @@ try {
     rows,
     rounds: played,
     rest,
+    restBaseline,
     ceiling: { received: ceilingReceived, problems: ceilingProblems },
   }
   const dir = new URL('../.bench/', import.meta.url)

@@ -87,12 +87,27 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.addHook('onClose', () => metrics.stop())
   const operations = { tags: ['operations'], security: [] }
 
-  app.get('/healthz', { schema: { ...operations, summary: 'The process is up' } }, async () => ({
-    status: 'ok',
-  }))
+  const status = (values: string[]) => ({
+    type: 'object',
+    properties: { status: { enum: values } },
+    required: ['status'],
+  })
+  app.get(
+    '/healthz',
+    {
+      schema: { ...operations, summary: 'The process is up', response: { 200: status(['ok']) } },
+    },
+    async () => ({ status: 'ok' }),
+  )
   app.get(
     '/readyz',
-    { schema: { ...operations, summary: 'The store answers (503 when it does not)' } },
+    {
+      schema: {
+        ...operations,
+        summary: 'The store answers (503 when it does not)',
+        response: { 200: status(['ready']), 503: status(['unavailable']) },
+      },
+    },
     async (request, reply) => {
       try {
         await hooks.store.ping()
@@ -105,7 +120,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   )
   app.get(
     '/metrics',
-    { schema: { ...operations, summary: 'Prometheus metrics' } },
+    {
+      schema: {
+        ...operations,
+        summary: 'Prometheus metrics',
+        produces: ['text/plain'],
+        response: { 200: { type: 'string', description: 'Prometheus text format 0.0.4' } },
+      },
+    },
     async (_request, reply) => reply.type(metrics.contentType).send(await metrics.render()),
   )
   app.get(

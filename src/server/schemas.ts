@@ -175,22 +175,24 @@ export const problemResponses = {
   '5XX': { $ref: 'Problem#' },
 } as const
 
+/** A subscription's `config` in a body. */
+const configBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    url: { type: 'string', minLength: 1, maxLength: 2048 },
+    contentType: { type: 'string' },
+    secret: { type: 'string' },
+  },
+} as const
+
 /** The create body of a subscription (the update body is the same with nothing required). */
 export const subscriptionCreateBody = {
   type: 'object',
   additionalProperties: false,
   properties: {
     ...subscriptionFields,
-    config: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        url: { type: 'string', minLength: 1, maxLength: 2048 },
-        contentType: { type: 'string' },
-        secret: { type: 'string' },
-      },
-      required: ['url'],
-    },
+    config: { ...configBody, required: ['url'] },
   },
   required: ['name', 'events', 'config'],
 } as const
@@ -205,15 +207,7 @@ export const subscriptionUpdateBody = {
     description: nullable(subscriptionFields.description),
     rateLimit: nullable(subscriptionFields.rateLimit),
     retrySchedule: nullable(subscriptionFields.retrySchedule),
-    config: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        url: { type: 'string', minLength: 1, maxLength: 2048 },
-        contentType: { type: 'string' },
-        secret: { type: 'string' },
-      },
-    },
+    config: configBody,
     state: { enum: ['active', 'paused'] },
   },
 } as const

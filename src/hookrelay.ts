@@ -68,6 +68,7 @@ export class Hookrelay {
   readonly #lock = new KeyedLock()
   readonly #observers = new Set<EngineObserver>()
   #pruneTimer: NodeJS.Timeout | null = null
+  #unlisten: Promise<() => Promise<void>> | null = null
   #closing: Promise<void> | null = null
 
   /** Use `createHookrelay`, which opens the store. */
@@ -185,6 +186,15 @@ export class Hookrelay {
       this.#pruneTimer = setInterval(() => void this.#pruneQuietly(), 3_600_000)
       this.#pruneTimer.unref()
     }
+    // Other processes' publishes wake this worker at once; polling stays as the fallback.
+    if (this.#unlisten === null && this.store.listen !== undefined) {
+      this.#unlisten = this.store
+        .listen(() => this.#worker.notify())
+        .catch((err: unknown) => {
+          this.#options.logger.warn({ err }, 'listening for new deliveries failed; polling only')
+          return async () => {}
+        })
+    }
   }
 
   /** Resolves when nothing is due any more and every attempt made is recorded. */
@@ -204,6 +214,7 @@ export class Hookrelay {
   close(options: { timeoutMs?: number } = {}): Promise<void> {
     this.#closing ??= (async () => {
       if (this.#pruneTimer !== null) clearInterval(this.#pruneTimer)
+      if (this.#unlisten !== null) await (await this.#unlisten)()
       await this.#worker.stop(options.timeoutMs ?? 10_000)
       await this.#sender.close()
       await this.store.close()
@@ -319,6 +330,11 @@ export async function createHookrelay(options: HookrelayOptions = {}): Promise<H
 }
 
 async function openStore(database: string): Promise<Store> {
+  // Each adapter is loaded only when chosen, so a SQLite user never loads `pg`.
+  if (/^postgres(ql)?:\/\//.test(database)) {
+    const { openPostgresStore } = await import('./store/postgres/postgres-store.ts')
+    return openPostgresStore({ connectionString: database })
+  }
   const { openSqliteStore } = await import('./store/sqlite/sqlite-store.ts')
   return openSqliteStore({ path: database })
 }

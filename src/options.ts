@@ -10,7 +10,10 @@ const day = 24 * 3_600_000
 
 /** Options of `createHookrelay`. Every field has a default. */
 export interface HookrelayOptions {
-  /** `':memory:'`, a SQLite file path. Default is `hookrelay.db`. Ignored when `store` is given. */
+  /**
+   * `':memory:'`, a SQLite file path, or a `postgres://` (`postgresql://`) URL, whose `schema`
+   * parameter may name the schema. Default is `hookrelay.db`. Ignored when `store` is given.
+   */
   database?: string
   /** Any `Store` implementation, in place of `database`. */
   store?: Store

@@ -14,7 +14,10 @@ export function addServeCommand(program: Command): void {
     .description('Run the standalone server: REST API, delivery worker, health and metrics.')
     .option('-p, --port <port>', 'port to listen on, 0 picks a free one (HOOKRELAY_PORT, 8080)')
     .option('--host <host>', 'address to listen on (HOOKRELAY_HOST, 127.0.0.1)')
-    .option('--database <path>', 'SQLite file or :memory: (HOOKRELAY_DATABASE, hookrelay.db)')
+    .option(
+      '--database <path|url>',
+      'SQLite file, :memory:, or postgres://… (HOOKRELAY_DATABASE, hookrelay.db)',
+    )
     .addOption(
       new Option(
         '--allow-private [cidr]',

@@ -251,6 +251,13 @@ export interface Store {
   /** Pending and due deliveries, and disabled subscriptions, across all tenants. */
   backlogStats(now: number): Promise<BacklogStats>
 
+  /**
+   * Calls `onNotify` soon after any process writes deliveries that are due (PostgreSQL's
+   * LISTEN/NOTIFY), so idle workers start at once instead of at their next poll. Only stores
+   * with `supportsListenNotify` have it. Resolves to a function that stops listening.
+   */
+  listen?(onNotify: () => void): Promise<() => Promise<void>>
+
   /** Resolves when the store answers; used by readiness checks. */
   ping(): Promise<void>
   close(): Promise<void>

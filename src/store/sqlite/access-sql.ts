@@ -1,32 +1,10 @@
 import { ConflictError, NotFoundError } from '../../core/errors.ts'
 import type { ApiKey, BacklogStats, StoredApiKey, Tenant } from '../../core/types.ts'
 import type { SqliteConnection } from './connection.ts'
-import { iso, ms, type Row } from './row-mapping.ts'
+import { ms, toApiKey, toStoredApiKey, toTenant } from '../row-mapping.ts'
 
 /** The tenant, API key and backlog verbs of the SQLite store. */
 export type AccessSql = ReturnType<typeof accessSql>
-
-function toTenant(row: Row): Tenant {
-  return {
-    id: row.id as string,
-    name: (row.name ?? null) as string | null,
-    createdAt: iso(row.created_at as number),
-  }
-}
-
-function toApiKey(row: Row): ApiKey {
-  return {
-    id: row.id as string,
-    tenant: (row.tenant ?? null) as string | null,
-    name: (row.name ?? null) as string | null,
-    roles: JSON.parse(row.roles as string) as string[],
-    createdAt: iso(row.created_at as number),
-  }
-}
-
-function toStoredApiKey(row: Row): StoredApiKey {
-  return { ...toApiKey(row), hash: row.hash as string }
-}
 
 /** Prepares the tenant, key and backlog statements once and returns the operations that use them. */
 export function accessSql(conn: SqliteConnection) {

@@ -2,7 +2,7 @@ import { isSuccess } from '../../core/attempt-outcome.ts'
 import type { Attempt } from '../../core/types.ts'
 import type { AttemptRecord, SubscriptionHealth } from '../store.ts'
 import type { SqliteConnection } from './connection.ts'
-import { ms, toAttempt } from './row-mapping.ts'
+import { ms, toAttempt } from '../row-mapping.ts'
 
 /** The attempt log verbs of the SQLite store: the delivery workers' write path. */
 export type AttemptsSql = ReturnType<typeof attemptsSql>

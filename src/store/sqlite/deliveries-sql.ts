@@ -5,7 +5,7 @@ import type { Delivery, Page, StoredSubscription } from '../../core/types.ts'
 import type { DeliveryQuery } from '../store.ts'
 import type { SqliteConnection } from './connection.ts'
 import { type Filters, newestFirstPage } from './paging.ts'
-import { toDelivery } from './row-mapping.ts'
+import { toDelivery } from '../row-mapping.ts'
 
 /** The delivery reading and recovery verbs of the SQLite store. */
 export type DeliveriesSql = ReturnType<typeof deliveriesSql>

@@ -1,6 +1,6 @@
 import type { EventType } from '../../core/types.ts'
 import type { SqliteConnection } from './connection.ts'
-import { ms, toEventType } from './row-mapping.ts'
+import { ms, toEventType } from '../row-mapping.ts'
 
 /** The event type catalogue verbs of the SQLite store. */
 export type EventTypesSql = ReturnType<typeof eventTypesSql>

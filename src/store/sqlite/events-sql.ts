@@ -2,7 +2,7 @@ import type { Page, WebhookEvent } from '../../core/types.ts'
 import type { EventQuery, InsertedEvent, NewDelivery } from '../store.ts'
 import type { SqliteConnection } from './connection.ts'
 import { type Filters, newestFirstPage } from './paging.ts'
-import { ms, toEvent } from './row-mapping.ts'
+import { ms, toEvent } from '../row-mapping.ts'
 
 /** The event verbs of the SQLite store. */
 export type EventsSql = ReturnType<typeof eventsSql>

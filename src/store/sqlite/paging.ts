@@ -1,7 +1,7 @@
 import type { SQLInputValue } from 'node:sqlite'
 import type { Page } from '../../core/types.ts'
 import type { SqliteConnection } from './connection.ts'
-import type { Row } from './row-mapping.ts'
+import type { Row } from '../row-mapping.ts'
 
 /** The parts of a `WHERE` clause built from optional filters. */
 export interface Filters {

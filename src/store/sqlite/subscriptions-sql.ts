@@ -4,7 +4,7 @@ import type { Page, StoredSubscription } from '../../core/types.ts'
 import type { SubscriptionQuery } from '../store.ts'
 import type { SqliteConnection } from './connection.ts'
 import { type Filters, newestFirstPage } from './paging.ts'
-import { subscriptionColumns, subscriptionRecord, toSubscription } from './row-mapping.ts'
+import { subscriptionColumns, subscriptionRecord, toSubscription } from '../row-mapping.ts'
 
 /** The subscription verbs of the SQLite store. */
 export type SubscriptionsSql = ReturnType<typeof subscriptionsSql>

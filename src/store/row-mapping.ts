@@ -1,5 +1,5 @@
-import type { SQLOutputValue } from 'node:sqlite'
 import type {
+  ApiKey,
   Attempt,
   AttemptTrigger,
   Delivery,
@@ -7,13 +7,18 @@ import type {
   EventType,
   PayloadMode,
   SignatureScheme,
+  StoredApiKey,
   StoredSubscription,
   SubscriptionState,
+  Tenant,
   WebhookEvent,
-} from '../../core/types.ts'
+} from '../core/types.ts'
 
-/** A row as `node:sqlite` returns it. */
-export type Row = Record<string, SQLOutputValue>
+/**
+ * A row as a driver returns it: TEXT as strings, INTEGER and BIGINT as numbers (the PostgreSQL
+ * adapter parses BIGINT), NULL as null.
+ */
+export type Row = Record<string, unknown>
 
 /** Epoch ms to the ISO 8601 string domain objects carry. */
 export function iso(ms: number): string {
@@ -179,7 +184,6 @@ export function toAttempt(row: Row): Attempt {
   }
 }
 
-/** An event row as a domain object. */
 /** An event type row as a domain object. */
 export function toEventType(row: Row): EventType {
   return {
@@ -189,4 +193,29 @@ export function toEventType(row: Row): EventType {
     createdAt: iso(num(row, 'created_at')),
     updatedAt: iso(num(row, 'updated_at')),
   }
+}
+
+/** A tenant row as a domain object. */
+export function toTenant(row: Row): Tenant {
+  return {
+    id: text(row, 'id'),
+    name: textOrNull(row, 'name'),
+    createdAt: iso(num(row, 'created_at')),
+  }
+}
+
+/** An API key row as a domain object, without its hash. */
+export function toApiKey(row: Row): ApiKey {
+  return {
+    id: text(row, 'id'),
+    tenant: textOrNull(row, 'tenant'),
+    name: textOrNull(row, 'name'),
+    roles: json<string[]>(row, 'roles'),
+    createdAt: iso(num(row, 'created_at')),
+  }
+}
+
+/** An API key row as a domain object, with its hash. */
+export function toStoredApiKey(row: Row): StoredApiKey {
+  return { ...toApiKey(row), hash: text(row, 'hash') }
 }

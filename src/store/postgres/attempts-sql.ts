@@ -1,0 +1,173 @@
+import type pg from 'pg'
+import { isSuccess } from '../../core/attempt-outcome.ts'
+import type { Attempt } from '../../core/types.ts'
+import type { AttemptRecord, SubscriptionHealth } from '../store.ts'
+import { notifyChannel, row, rows, statement } from './connection.ts'
+import { ms, toAttempt } from '../row-mapping.ts'
+import { pgText } from './pg-text.ts'
+import { retrying } from './transaction.ts'
+
+/** The attempt log verbs of the PostgreSQL store: the delivery workers' write path. */
+export type AttemptsSql = ReturnType<typeof attemptsSql>
+
+/** A subscription's attempts within one batch, folded in order. */
+interface RunChange {
+  /** Whether a success came in the batch: then the run restarts from `failures`. */
+  reset: boolean
+  /** Failures after the batch's last success (or all of them, without one). */
+  failures: number
+  /** Start of the earliest failure counted in `failures`, epoch ms. */
+  since: number | null
+  /** Whether the batch had a failure at all (only those are reported back). */
+  anyFailure: boolean
+}
+
+// The whole batch in one statement, so one transaction and one round trip, whatever its size:
+// the attempts, the deliveries' new states, the subscriptions' failure runs (folded per
+// subscription beforehand), and a wake-up for workers when a delivery stays pending.
+const record = statement(
+  `WITH logged AS (
+     INSERT INTO attempts (id, delivery_id, event_id, subscription_id, tenant, trigger, started_at,
+       duration_ms, status_code, error, response_headers, response_body, created_at)
+     SELECT a.*, $13::bigint FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],
+       $5::text[], $6::text[], $7::bigint[], $8::int[], $9::int[], $10::text[], $11::text[],
+       $12::text[]) AS a
+     RETURNING 1
+   ), changes AS (
+     -- As if recorded one by one: only the lease holder moves a delivery on, and the first of
+     -- its records that holds the lease clears it, so later ones in the batch move nothing. A
+     -- worker whose lease ran out still gets its attempt logged, but cannot overwrite the newer
+     -- claim's state.
+     SELECT DISTINCT ON (c.id) c.*
+     FROM unnest($2::text[], $14::text[], $15::text[], $16::bigint[], $9::int[], $10::text[],
+       $17::bigint[]) WITH ORDINALITY
+       AS c(id, lease_token, status, next_attempt_at, status_code, error, updated_at, n)
+     -- d.id = ANY(...) finds the batch's rows through the primary key: joined on c.id alone,
+     -- the planner may scan the whole of a mid-sized table instead.
+     JOIN deliveries d ON d.id = c.id AND d.lease_token = c.lease_token
+     WHERE d.id = ANY($2::text[])
+     ORDER BY c.id, c.n
+   ), moved AS (
+     UPDATE deliveries d SET status = c.status, attempts = d.attempts + 1,
+       next_attempt_at = c.next_attempt_at, last_status_code = c.status_code,
+       last_error = c.error, lease_token = NULL, updated_at = c.updated_at
+     FROM changes c WHERE d.id = c.id AND d.lease_token = c.lease_token
+     RETURNING d.status
+   ), runs AS (
+     -- A success on a healthy subscription is the common case: its row is left untouched.
+     UPDATE subscriptions s SET
+       consecutive_failures = CASE WHEN r.reset THEN r.failures
+         ELSE s.consecutive_failures + r.failures END,
+       failing_since = CASE WHEN r.reset THEN r.since ELSE COALESCE(s.failing_since, r.since) END
+     FROM unnest($18::text[], $19::boolean[], $20::int[], $21::bigint[], $22::boolean[])
+       AS r(id, reset, failures, since, any_failure)
+     WHERE s.id = r.id
+       AND (r.any_failure OR s.consecutive_failures <> 0 OR s.failing_since IS NOT NULL)
+     RETURNING s.id, r.any_failure, s.consecutive_failures, s.failing_since
+   ), woken AS (
+     SELECT pg_notify('${notifyChannel}', '')
+     FROM (SELECT 1 FROM moved WHERE status = 'pending' LIMIT 1) AS still_pending
+   )
+   SELECT runs.* FROM (SELECT count(*) FROM woken) AS w LEFT JOIN runs ON true`,
+)
+const selectByDelivery = statement('SELECT * FROM attempts WHERE delivery_id = $1 ORDER BY id')
+const selectByEvent = statement(
+  `SELECT * FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE event_id = $1)
+   ORDER BY id`,
+)
+const selectLastFailed = statement(
+  `SELECT * FROM attempts WHERE subscription_id = $1
+     AND (status_code IS NULL OR status_code < 200 OR status_code >= 300)
+   ORDER BY id DESC LIMIT 1`,
+)
+
+/** Folds a batch into one failure-run change per subscription, in order of first appearance. */
+function foldRuns(records: AttemptRecord[]): Map<string, RunChange> {
+  const runs = new Map<string, RunChange>()
+  for (const { attempt: a } of records) {
+    let run = runs.get(a.subscriptionId)
+    if (run === undefined) {
+      run = { reset: false, failures: 0, since: null, anyFailure: false }
+      runs.set(a.subscriptionId, run)
+    }
+    const startedAt = ms(a.startedAt)
+    if (isSuccess(a.statusCode)) {
+      run.reset = true
+      run.failures = 0
+      run.since = null
+    } else {
+      run.anyFailure = true
+      run.failures++
+      run.since = run.since === null ? startedAt : Math.min(run.since, startedAt)
+    }
+  }
+  return runs
+}
+
+/** The statement's parameters: one array per column, in the statement's numbering. */
+function parameters(records: AttemptRecord[], runs: Map<string, RunChange>): unknown[] {
+  const column = <T>(pick: (r: AttemptRecord) => T): T[] => records.map(pick)
+  const started = column((r) => ms(r.attempt.startedAt))
+  const changes = [...runs.values()]
+  return [
+    column((r) => r.attempt.id),
+    column((r) => r.attempt.deliveryId),
+    column((r) => r.attempt.eventId),
+    column((r) => r.attempt.subscriptionId),
+    column((r) => r.attempt.tenant),
+    column((r) => r.attempt.trigger),
+    started,
+    column((r) => r.attempt.durationMs),
+    column((r) => r.attempt.statusCode),
+    column((r) => pgText(r.attempt.error)),
+    column((r) => JSON.stringify(r.attempt.responseHeaders)),
+    column((r) => pgText(r.attempt.responseBody)),
+    Date.now(),
+    column((r) => r.leaseToken),
+    column((r) => r.status),
+    column((r) => r.nextAttemptAt),
+    records.map((r, i) => started[i]! + r.attempt.durationMs),
+    [...runs.keys()],
+    changes.map((c) => c.reset),
+    changes.map((c) => c.failures),
+    changes.map((c) => c.since),
+    changes.map((c) => c.anyFailure),
+  ]
+}
+
+/** Returns the attempt operations, run on `pool`. */
+export function attemptsSql(pool: pg.Pool) {
+  return {
+    async record(records: AttemptRecord[]): Promise<SubscriptionHealth[]> {
+      if (records.length === 0) return []
+      const runs = foldRuns(records)
+      const values = parameters(records, runs)
+      const changed = await retrying(() => rows(pool, record, values))
+      const after = new Map(changed.filter((r) => r.id !== null).map((r) => [r.id as string, r]))
+      const health: SubscriptionHealth[] = []
+      for (const [subscriptionId, run] of runs) {
+        const r = after.get(subscriptionId)
+        if (!run.anyFailure || r === undefined) continue
+        health.push({
+          subscriptionId,
+          consecutiveFailures: r.consecutive_failures as number,
+          failingSince: (r.failing_since ?? null) as number | null,
+        })
+      }
+      return health
+    },
+
+    async list(filter: { deliveryId: string } | { eventId: string }): Promise<Attempt[]> {
+      const found =
+        'deliveryId' in filter
+          ? await rows(pool, selectByDelivery, [filter.deliveryId])
+          : await rows(pool, selectByEvent, [filter.eventId])
+      return found.map(toAttempt)
+    },
+
+    async lastFailed(subscriptionId: string): Promise<Attempt | null> {
+      const found = await row(pool, selectLastFailed, [subscriptionId])
+      return found === undefined ? null : toAttempt(found)
+    },
+  }
+}

@@ -1,0 +1,145 @@
+import pg from 'pg'
+import type { DeliveryStatus } from '../../core/types.ts'
+import type { ClaimedDelivery, ClaimedEvent, ClaimOptions } from '../store.ts'
+import { exec, notifyChannel, type Queryable, row, rows, statement } from './connection.ts'
+import { iso, type Row, toSubscription } from '../row-mapping.ts'
+import { transaction } from './transaction.ts'
+
+/** The claim and lease verbs of the PostgreSQL store: the delivery workers' read path. */
+export type ClaimsSql = ReturnType<typeof claimsSql>
+
+const returning = 'RETURNING id, event_id, subscription_id, status, attempts'
+
+// One statement picks and leases a batch. The lease's end is the delivery's next due time, so a
+// worker that dies leaves nothing to clean up: its deliveries come due again by themselves. The
+// inner SELECT walks the partial index of pending deliveries by due time, so a million deliveries
+// due later cost nothing here; SKIP LOCKED lets workers in many processes claim side by side, each
+// passing over the rows another is claiming at that moment instead of waiting for them. `= ANY
+// (ARRAY(…))` rather than `IN (…)`: the planner may answer IN with a hash join over a scan of the
+// whole table, while an array always finds the batch's rows through the primary key.
+const claimDue = statement(
+  `UPDATE deliveries SET next_attempt_at = $1, lease_token = $2
+   WHERE id = ANY(ARRAY(
+     SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= $3
+     ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED
+   )) ${returning}`,
+)
+const statusOf = statement('SELECT status FROM deliveries WHERE id = $1 FOR UPDATE')
+const claimOne = statement(
+  `UPDATE deliveries SET status = 'pending', next_attempt_at = $1, lease_token = $2, updated_at = $3
+   WHERE id = $4 AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.id = deliveries.subscription_id)
+   ${returning}`,
+)
+const release = statement(
+  `WITH released AS (
+     UPDATE deliveries SET next_attempt_at = $1, lease_token = NULL
+     WHERE id = ANY($2::text[]) AND lease_token = $3 AND status = 'pending'
+     RETURNING 1
+   )
+   SELECT pg_notify('${notifyChannel}', '') FROM (SELECT 1 FROM released LIMIT 1) AS any_released`,
+)
+// Only while the claim's lease still holds: another worker may own the delivery by then.
+const cancel = statement(
+  `UPDATE deliveries SET status = 'cancelled', next_attempt_at = NULL, lease_token = NULL,
+     updated_at = $1 WHERE id = ANY($2::text[]) AND lease_token = $3`,
+)
+const selectEvents = statement(
+  'SELECT id, tenant, type, timestamp, data FROM events WHERE id = ANY($1::text[])',
+)
+const selectSubscriptions = statement('SELECT * FROM subscriptions WHERE id = ANY($1::text[])')
+const selectNextDue = statement(
+  `SELECT MIN(next_attempt_at) AS due FROM deliveries WHERE status = 'pending'`,
+)
+
+/**
+ * Joins the claimed rows to their events and subscriptions with one query each, and cancels the
+ * claims whose event or subscription is gone. `scheduled` claims send only to active
+ * subscriptions; a manual re-send is a person's explicit wish and goes to a paused or disabled one
+ * too.
+ */
+async function assemble(
+  db: Queryable,
+  claimedRows: Row[],
+  leaseToken: string,
+  now: number,
+  onlyActive: boolean,
+): Promise<ClaimedDelivery[]> {
+  if (claimedRows.length === 0) return []
+  const eventIds = [...new Set(claimedRows.map((r) => r.event_id as string))]
+  const subscriptionIds = [...new Set(claimedRows.map((r) => r.subscription_id as string))]
+  // On the pool both reads run at once, on two connections; a client takes one query at a time.
+  const readEvents = () => rows(db, selectEvents, [eventIds])
+  const readSubscriptions = () => rows(db, selectSubscriptions, [subscriptionIds])
+  const [eventRows, subscriptionRows] =
+    db instanceof pg.Pool
+      ? await Promise.all([readEvents(), readSubscriptions()])
+      : [await readEvents(), await readSubscriptions()]
+  const events = new Map<string, ClaimedEvent>()
+  for (const r of eventRows) {
+    events.set(r.id as string, {
+      id: r.id as string,
+      tenant: r.tenant as string,
+      type: r.type as string,
+      timestamp: iso(r.timestamp as number),
+      dataJson: r.data as string,
+    })
+  }
+  const subscriptions = new Map(subscriptionRows.map((r) => [r.id as string, toSubscription(r)]))
+  const claimed: ClaimedDelivery[] = []
+  const orphans: string[] = []
+  for (const r of claimedRows) {
+    const event = events.get(r.event_id as string)
+    const subscription = subscriptions.get(r.subscription_id as string)
+    if (
+      event === undefined ||
+      subscription === undefined ||
+      (onlyActive && subscription.state !== 'active')
+    ) {
+      orphans.push(r.id as string)
+      continue
+    }
+    claimed.push({
+      id: r.id as string,
+      status: 'pending',
+      attempts: r.attempts as number,
+      leaseToken,
+      event,
+      subscription,
+    })
+  }
+  // Pausing, disabling and deleting cancel pending deliveries, so this is only a guard (against a
+  // recover, a retry or a publish racing a pause): such a delivery must not be sent, nor come due
+  // again after every lease forever.
+  if (orphans.length > 0) await exec(db, cancel, [now, orphans, leaseToken])
+  return claimed.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+}
+
+/** Returns the claim operations, run on `pool`. */
+export function claimsSql(pool: pg.Pool) {
+  return {
+    async claimDue(options: ClaimOptions): Promise<ClaimedDelivery[]> {
+      const { now, limit, leaseMs, leaseToken } = options
+      const claimed = await rows(pool, claimDue, [now + leaseMs, leaseToken, now, limit])
+      return assemble(pool, claimed, leaseToken, now, true)
+    },
+
+    claimOne(id: string, options: Omit<ClaimOptions, 'limit'>): Promise<ClaimedDelivery | null> {
+      const { now, leaseMs, leaseToken } = options
+      return transaction(pool, async (client) => {
+        // The status before the claim decides what a failed manual attempt does to the delivery.
+        const before = (await row(client, statusOf, [id]))?.status as DeliveryStatus | undefined
+        const claimedRows = await rows(client, claimOne, [now + leaseMs, leaseToken, now, id])
+        const claimed = (await assemble(client, claimedRows, leaseToken, now, false))[0]
+        return claimed === undefined ? null : { ...claimed, status: before ?? 'pending' }
+      })
+    },
+
+    async release(ids: string[], leaseToken: string, at: number): Promise<void> {
+      if (ids.length > 0) await exec(pool, release, [at, ids, leaseToken])
+    },
+
+    async nextDueAt(): Promise<number | null> {
+      return ((await row(pool, selectNextDue))?.due ?? null) as number | null
+    },
+  }
+}

@@ -1,0 +1,91 @@
+import type pg from 'pg'
+import { newId } from '../../core/ids.ts'
+import { anyPatternMatches } from '../../core/patterns.ts'
+import { stateEventTypes } from '../../core/state-events.ts'
+import type { Delivery, Page, StoredSubscription } from '../../core/types.ts'
+import type { DeliveryQuery } from '../store.ts'
+import { exec, notifySql, row, rows, statement } from './connection.ts'
+import { type Filters, newestFirstPage } from './paging.ts'
+import { toDelivery } from '../row-mapping.ts'
+import { transaction } from './transaction.ts'
+
+/** The delivery reading and recovery verbs of the PostgreSQL store. */
+export type DeliveriesSql = ReturnType<typeof deliveriesSql>
+
+const selectById = statement('SELECT * FROM deliveries WHERE id = $1')
+const requeue = statement(
+  `UPDATE deliveries SET status = 'pending', next_attempt_at = $1, lease_token = NULL,
+     attempts = 0, updated_at = $1
+   WHERE subscription_id = $2 AND status IN ('failed', 'cancelled') AND EXISTS (
+     SELECT 1 FROM events e WHERE e.id = deliveries.event_id AND e.timestamp >= $3
+   )`,
+)
+// The data is parsed only for state-change events, the only ones that name a subscription; NULL
+// (no `subscriptionId`) leaves such an event out, as SQLite's json_extract does.
+const selectMissed = statement(
+  `SELECT e.id, e.type FROM events e
+   WHERE e.tenant = $1 AND e.timestamp >= $2 AND NOT EXISTS (
+     SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.subscription_id = $3
+   ) AND NOT (
+     e.type = ANY($4::text[])
+     AND (CASE WHEN e.type = ANY($4::text[]) THEN e.data::jsonb ->> 'subscriptionId' END) = $3
+   ) ORDER BY e.id`,
+)
+const insertDeliveries = statement(
+  `INSERT INTO deliveries (id, event_id, subscription_id, tenant, event_type, status, attempts,
+     next_attempt_at, created_at, updated_at)
+   SELECT d.id, d.event_id, $3, $4, d.event_type, 'pending', 0, $5, $5, $5
+   FROM unnest($1::text[], $2::text[], $6::text[]) AS d(id, event_id, event_type)`,
+)
+const notify = statement(notifySql)
+
+/** Returns the delivery operations, run on `pool`. */
+export function deliveriesSql(pool: pg.Pool) {
+  return {
+    async get(id: string): Promise<Delivery | null> {
+      const found = await row(pool, selectById, [id])
+      return found === undefined ? null : toDelivery(found)
+    },
+
+    list(query: DeliveryQuery): Promise<Page<Delivery>> {
+      const filters: Filters = { clauses: [], params: [] }
+      const add = (clause: string, value: string | undefined): void => {
+        if (value === undefined) return
+        filters.clauses.push(clause)
+        filters.params.push(value)
+      }
+      add('tenant = ?', query.tenant)
+      add('subscription_id = ?', query.subscriptionId)
+      add('event_id = ?', query.eventId)
+      add('status = ?', query.status)
+      return newestFirstPage(pool, 'deliveries', filters, query.limit, query.cursor, toDelivery)
+    },
+
+    recover(subscription: StoredSubscription, since: number, at: number): Promise<number> {
+      const { id, tenant, events } = subscription
+      return transaction(pool, async (client) => {
+        let queued = (await exec(client, requeue, [at, id, since])).rowCount ?? 0
+        // Events published while the subscription was paused or disabled never got a delivery
+        // for it; match them against its patterns now.
+        // Never events from before it existed, nor the notices about itself it was spared.
+        const from = Math.max(since, Date.parse(subscription.createdAt))
+        const missed = (await rows(client, selectMissed, [tenant, from, id, stateEventTypes]))
+          .map((r) => ({ eventId: r.id as string, type: r.type as string }))
+          .filter((e) => anyPatternMatches(events, e.type))
+        if (missed.length > 0) {
+          await exec(client, insertDeliveries, [
+            missed.map(() => newId('delivery')),
+            missed.map((e) => e.eventId),
+            id,
+            tenant,
+            at,
+            missed.map((e) => e.type),
+          ])
+          queued += missed.length
+        }
+        if (queued > 0) await exec(client, notify)
+        return queued
+      })
+    },
+  }
+}

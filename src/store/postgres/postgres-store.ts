@@ -1,0 +1,321 @@
+import pg from 'pg'
+import { HookrelayError } from '../../core/errors.ts'
+import type {
+  ApiKey,
+  Attempt,
+  BacklogStats,
+  Delivery,
+  EventType,
+  Page,
+  StoredApiKey,
+  StoredSubscription,
+  Tenant,
+  WebhookEvent,
+} from '../../core/types.ts'
+import type {
+  AttemptRecord,
+  ClaimedDelivery,
+  ClaimOptions,
+  DeliveryQuery,
+  EventQuery,
+  InsertedEvent,
+  NewDelivery,
+  PruneResult,
+  PublishEventOptions,
+  Store,
+  StoreCapabilities,
+  SubscriptionHealth,
+  SubscriptionQuery,
+} from '../store.ts'
+import { type AccessSql, accessSql } from './access-sql.ts'
+import { type AttemptsSql, attemptsSql } from './attempts-sql.ts'
+import { type ClaimsSql, claimsSql } from './claims-sql.ts'
+import { connectionSettings } from './connection.ts'
+import { type DeliveriesSql, deliveriesSql } from './deliveries-sql.ts'
+import { type EventTypesSql, eventTypesSql } from './event-types-sql.ts'
+import { type EventsSql, eventsSql } from './events-sql.ts'
+import { Listeners } from './listener.ts'
+import { migrate } from './migrations.ts'
+import { type PruneSql, pruneSql } from './prune-sql.ts'
+import { type SubscriptionsSql, subscriptionsSql } from './subscriptions-sql.ts'
+
+/** Options of `openPostgresStore`. */
+export interface PostgresStoreOptions {
+  /** `postgres://user:password@host:port/database`; a `schema` parameter may name the schema. */
+  connectionString: string
+  /** The schema of Hookrelay's tables, created when missing. Default is `public`. */
+  schema?: string
+  /** Connections in the pool at most. Default is 10. */
+  max?: number
+}
+
+/**
+ * The PostgreSQL store on `pg`: a pool, named statements, claims with `FOR UPDATE SKIP LOCKED`
+ * under leases, and `NOTIFY hookrelay_deliveries` whenever pending deliveries are written, so any
+ * number of processes can publish and deliver on one database.
+ */
+export class PostgresStore implements Store {
+  readonly capabilities: StoreCapabilities = {
+    supportsListenNotify: true,
+    supportsManyWriters: true,
+  }
+
+  readonly #pool: pg.Pool
+  readonly #config: pg.ClientConfig
+  readonly #subscriptions: SubscriptionsSql
+  readonly #events: EventsSql
+  readonly #claims: ClaimsSql
+  readonly #deliveries: DeliveriesSql
+  readonly #attempts: AttemptsSql
+  readonly #eventTypes: EventTypesSql
+  readonly #prune: PruneSql
+  readonly #access: AccessSql
+  readonly #listeners = new Listeners()
+  #closed = false
+
+  /** Wraps an open pool on a migrated schema; use `openPostgresStore` instead. */
+  constructor(pool: pg.Pool, config: pg.ClientConfig) {
+    this.#pool = pool
+    this.#config = config
+    this.#subscriptions = subscriptionsSql(pool)
+    this.#events = eventsSql(pool)
+    this.#claims = claimsSql(pool)
+    this.#deliveries = deliveriesSql(pool)
+    this.#attempts = attemptsSql(pool)
+    this.#eventTypes = eventTypesSql(pool)
+    this.#prune = pruneSql(pool)
+    this.#access = accessSql(pool)
+  }
+
+  #open(): void {
+    if (this.#closed) throw new HookrelayError('closed', 'the store is closed')
+  }
+
+  /**
+   * Calls `onNotify` whenever any process writes pending deliveries to this database (and once
+   * after a dropped connection is back), until the function it resolves to is called or the
+   * store closes.
+   *
+   * @example
+   * const stop = await store.listen(() => worker.wake())
+   */
+  async listen(onNotify: () => void): Promise<() => Promise<void>> {
+    this.#open()
+    return this.#listeners.add(this.#config, onNotify)
+  }
+
+  async insertSubscription(subscription: StoredSubscription): Promise<void> {
+    this.#open()
+    await this.#subscriptions.insert(subscription)
+  }
+
+  async getSubscription(id: string): Promise<StoredSubscription | null> {
+    this.#open()
+    return this.#subscriptions.get(id)
+  }
+
+  async listSubscriptions(query: SubscriptionQuery): Promise<Page<StoredSubscription>> {
+    this.#open()
+    return this.#subscriptions.list(query)
+  }
+
+  async updateSubscription(subscription: StoredSubscription): Promise<boolean> {
+    this.#open()
+    return this.#subscriptions.update(subscription)
+  }
+
+  async deleteSubscription(id: string): Promise<boolean> {
+    this.#open()
+    return this.#subscriptions.delete(id)
+  }
+
+  async matchSubscriptions(tenant: string, eventType: string): Promise<StoredSubscription[]> {
+    this.#open()
+    return this.#subscriptions.match(tenant, eventType)
+  }
+
+  async insertEvent(event: WebhookEvent, deliveries: NewDelivery[]): Promise<InsertedEvent> {
+    this.#open()
+    return this.#events.insert(event, deliveries)
+  }
+
+  async publishEvent(
+    event: WebhookEvent,
+    options: PublishEventOptions = {},
+  ): Promise<InsertedEvent> {
+    this.#open()
+    return this.#events.publish(event, options)
+  }
+
+  async getEvent(id: string): Promise<WebhookEvent | null> {
+    this.#open()
+    return this.#events.get(id)
+  }
+
+  async listEvents(query: EventQuery): Promise<Page<WebhookEvent>> {
+    this.#open()
+    return this.#events.list(query)
+  }
+
+  async listEventsSince(
+    tenant: string,
+    since: number,
+    limit: number,
+    afterId?: string,
+  ): Promise<WebhookEvent[]> {
+    this.#open()
+    return this.#events.listSince(tenant, since, limit, afterId)
+  }
+
+  async claimDueDeliveries(options: ClaimOptions): Promise<ClaimedDelivery[]> {
+    this.#open()
+    return this.#claims.claimDue(options)
+  }
+
+  async claimDelivery(
+    id: string,
+    options: Omit<ClaimOptions, 'limit'>,
+  ): Promise<ClaimedDelivery | null> {
+    this.#open()
+    return this.#claims.claimOne(id, options)
+  }
+
+  async releaseDeliveries(ids: string[], leaseToken: string, at: number): Promise<void> {
+    this.#open()
+    await this.#claims.release(ids, leaseToken, at)
+  }
+
+  async recordAttempts(records: AttemptRecord[]): Promise<SubscriptionHealth[]> {
+    this.#open()
+    return this.#attempts.record(records)
+  }
+
+  async getDelivery(id: string): Promise<Delivery | null> {
+    this.#open()
+    return this.#deliveries.get(id)
+  }
+
+  async listDeliveries(query: DeliveryQuery): Promise<Page<Delivery>> {
+    this.#open()
+    return this.#deliveries.list(query)
+  }
+
+  async recoverDeliveries(
+    subscription: StoredSubscription,
+    since: number,
+    at: number,
+  ): Promise<number> {
+    this.#open()
+    return this.#deliveries.recover(subscription, since, at)
+  }
+
+  async nextDueAt(): Promise<number | null> {
+    this.#open()
+    return this.#claims.nextDueAt()
+  }
+
+  async listAttempts(filter: { deliveryId: string } | { eventId: string }): Promise<Attempt[]> {
+    this.#open()
+    return this.#attempts.list(filter)
+  }
+
+  async lastFailedAttempt(subscriptionId: string): Promise<Attempt | null> {
+    this.#open()
+    return this.#attempts.lastFailed(subscriptionId)
+  }
+
+  async upsertEventType(eventType: EventType): Promise<void> {
+    this.#open()
+    await this.#eventTypes.upsert(eventType)
+  }
+
+  async getEventType(name: string): Promise<EventType | null> {
+    this.#open()
+    return this.#eventTypes.get(name)
+  }
+
+  async listEventTypes(): Promise<EventType[]> {
+    this.#open()
+    return this.#eventTypes.list()
+  }
+
+  async prune(before: number): Promise<PruneResult> {
+    this.#open()
+    return this.#prune.prune(before)
+  }
+
+  async insertTenant(tenant: Tenant): Promise<void> {
+    this.#open()
+    await this.#access.insertTenant(tenant)
+  }
+
+  async getTenant(id: string): Promise<Tenant | null> {
+    this.#open()
+    return this.#access.getTenant(id)
+  }
+
+  async insertApiKey(key: StoredApiKey): Promise<void> {
+    this.#open()
+    await this.#access.insertApiKey(key)
+  }
+
+  async findApiKeyByHash(hash: string): Promise<StoredApiKey | null> {
+    this.#open()
+    return this.#access.findApiKeyByHash(hash)
+  }
+
+  async listApiKeys(tenant: string | null): Promise<ApiKey[]> {
+    this.#open()
+    return this.#access.listApiKeys(tenant)
+  }
+
+  async deleteApiKey(id: string): Promise<boolean> {
+    this.#open()
+    return this.#access.deleteApiKey(id)
+  }
+
+  async countApiKeys(): Promise<number> {
+    this.#open()
+    return this.#access.countApiKeys()
+  }
+
+  async backlogStats(now: number): Promise<BacklogStats> {
+    this.#open()
+    return this.#access.backlogStats(now)
+  }
+
+  async ping(): Promise<void> {
+    this.#open()
+    await this.#pool.query('SELECT 1')
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    await this.#listeners.close()
+    await this.#pool.end()
+  }
+}
+
+/**
+ * Opens a PostgreSQL store: a pool whose connections use `schema` (created when missing), with
+ * every migration it has not seen applied first.
+ *
+ * @example
+ * const store = await openPostgresStore({ connectionString: 'postgres://localhost/app' })
+ * const isolated = await openPostgresStore({ connectionString: url, schema: 'hooks' })
+ */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
+  const { config, schema } = connectionSettings(options.connectionString, options.schema)
+  const pool = new pg.Pool({ ...config, max: options.max ?? 10 })
+  // An idle pooled connection that drops emits 'error' on the pool; without a handler that would
+  // end the process. The pool replaces it, and the next query reports any lasting problem.
+  pool.on('error', () => {})
+  try {
+    await migrate(pool, schema)
+  } catch (error) {
+    await pool.end()
+    throw error
+  }
+  return new PostgresStore(pool, config)
+}

@@ -1,0 +1,350 @@
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { after, describe, it } from 'node:test'
+import pg from 'pg'
+import { ConflictError } from '../../src/core/errors.ts'
+import { silentLogger } from '../../src/core/logger.ts'
+import { createHookrelay } from '../../src/index.ts'
+import { connectionSettings } from '../../src/store/postgres/connection.ts'
+import { applyMigrations, migrations } from '../../src/store/postgres/migrations.ts'
+import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/postgres-store.ts'
+import { TestReceiver } from '../support/receiver.ts'
+import {
+  attemptRecord,
+  claimAll,
+  makeEvent,
+  makeSubscription,
+  publish,
+  T0,
+} from './conformance/builders.ts'
+import { describeStore } from './store-conformance.ts'
+
+const url = process.env.HOOKRELAY_TEST_PG
+
+if (url === undefined || url === '') {
+  it(
+    'PostgreSQL tests skipped: set HOOKRELAY_TEST_PG=postgres://… to run them',
+    { skip: 'HOOKRELAY_TEST_PG is not set' },
+    () => {},
+  )
+} else {
+  postgresTests(url)
+}
+
+/** A callback, and the promise of its next call, rejected when none comes within `ms`. */
+function wakeups(): { fn: () => void; next: (ms?: number) => Promise<void> } {
+  let waiter: (() => void) | undefined
+  return {
+    fn: () => waiter?.(),
+    next: (ms = 1_000) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`not woken within ${ms} ms`)), ms)
+        waiter = () => {
+          clearTimeout(timer)
+          resolve()
+        }
+      }),
+  }
+}
+
+function postgresTests(url: string): void {
+  const admin = new pg.Pool({ connectionString: url, max: 2 })
+  after(() => admin.end())
+  const freshSchema = () => `hr_t_${randomBytes(6).toString('hex')}`
+  const dropSchema = (schema: string) => admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
+  const open = (schema: string, max = 4) =>
+    openPostgresStore({ connectionString: url, schema, max })
+
+  /** Opens `count` stores on one fresh schema; `done` closes them all and drops the schema. */
+  async function shared(count: number, max = 4) {
+    const schema = freshSchema()
+    const stores: PostgresStore[] = []
+    // Bound now: a caller may replace a store's `close` with `done` itself.
+    const closes: (() => Promise<void>)[] = []
+    const done = async () => {
+      await Promise.all(closes.map((close) => close()))
+      await dropSchema(schema)
+    }
+    try {
+      for (let i = 0; i < count; i++) {
+        const store = await open(schema, max)
+        stores.push(store)
+        closes.push(store.close.bind(store))
+      }
+    } catch (error) {
+      await done()
+      throw error
+    }
+    return { schema, stores, done }
+  }
+
+  describeStore('postgres', async () => {
+    const { stores, done } = await shared(1)
+    const store = stores[0]!
+    store.close = done
+    return store
+  })
+
+  describe('PostgreSQL store', () => {
+    it('applies each migration once when 5 stores open one new schema at once', async () => {
+      const schema = freshSchema()
+      const opened = await Promise.allSettled(Array.from({ length: 5 }, () => open(schema, 2)))
+      try {
+        for (const result of opened) if (result.status === 'rejected') throw result.reason
+        const { rows } = await admin.query(
+          `SELECT version FROM ${schema}.schema_migrations ORDER BY version`,
+        )
+        assert.deepEqual(
+          rows.map((r) => r.version),
+          migrations.map((m) => m.version),
+        )
+      } finally {
+        const stores = opened.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
+        await Promise.all(stores.map((s) => s.close()))
+        await dropSchema(schema)
+      }
+    })
+
+    it('applies only new migrations, each all or nothing', async () => {
+      const schema = freshSchema()
+      const client = new pg.Client(connectionSettings(url, schema).config)
+      await client.connect()
+      try {
+        assert.deepEqual(
+          await applyMigrations(client, schema),
+          migrations.map((m) => m.version),
+        )
+        assert.deepEqual(await applyMigrations(client, schema), [])
+        const broken = [
+          ...migrations,
+          { version: 1_000, sql: 'CREATE TABLE half (x INTEGER); SELECT nope FROM none' },
+        ]
+        await assert.rejects(applyMigrations(client, schema, broken))
+        const half = await client.query(`SELECT to_regclass('half') AS t`)
+        assert.equal(half.rows[0].t, null)
+        const seen = await client.query('SELECT 1 FROM schema_migrations WHERE version = 1000')
+        assert.equal(seen.rowCount, 0)
+      } finally {
+        await client.end()
+        await dropSchema(schema)
+      }
+    })
+
+    it('never hands one delivery to two stores claiming at once', async () => {
+      const { stores, done } = await shared(2, 8)
+      const [a, b] = stores as [PostgresStore, PostgresStore]
+      try {
+        const s = makeSubscription()
+        await a.insertSubscription(s)
+        const published: string[] = []
+        for (let i = 0; i < 20; i++) {
+          const batch = Array.from({ length: 20 }, (_, j) => makeEvent({ at: T0 + i * 20 + j }))
+          const ids = await Promise.all(batch.map((e) => publish(i % 2 ? a : b, e, [s])))
+          published.push(...ids.flat())
+        }
+        const claim = (store: PostgresStore, leaseToken: string) =>
+          store.claimDueDeliveries({ now: T0 + 1_000, limit: 15, leaseMs: 30_000, leaseToken })
+        const rounds = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => [claim(a, `a${i}`), claim(b, `b${i}`)]).flat(),
+        )
+        const claimed = rounds.flat()
+        assert.equal(new Set(claimed.map((c) => c.id)).size, claimed.length, 'claimed twice')
+        assert.ok(claimed.length > 0)
+        for (const c of claimed.slice(0, 50)) {
+          const stored = await a.getDelivery(c.id)
+          assert.equal(stored?.nextAttemptAt, new Date(T0 + 31_000).toISOString())
+        }
+        const rest = await claimAll(a, T0 + 1_000, 'sweep')
+        const all = [...claimed, ...rest].map((c) => c.id).sort()
+        assert.deepEqual(all, [...published].sort())
+      } finally {
+        await done()
+      }
+    })
+
+    it('lets exactly one of two duplicates written at once from two pools in', async () => {
+      const { stores, done } = await shared(2)
+      const [a, b] = stores as [PostgresStore, PostgresStore]
+      try {
+        for (let round = 0; round < 10; round++) {
+          const url = `https://receiver.example/race/${round}`
+          const first = makeSubscription({ url, events: ['order.*'] })
+          const second = makeSubscription({ url, events: ['order.created'] })
+          const results = await Promise.allSettled([
+            a.insertSubscription(first),
+            b.insertSubscription(second),
+          ])
+          const won = results.findIndex((r) => r.status === 'fulfilled')
+          const lost = results.find((r) => r.status === 'rejected')
+          assert.ok(won !== -1 && lost !== undefined, `round ${round}: ${results.length} in`)
+          assert.ok(lost.reason instanceof ConflictError)
+          assert.equal(lost.reason.code, 'duplicate_subscription')
+          assert.equal(lost.reason.existingId, [first, second][won]!.id)
+        }
+        const page = await a.listSubscriptions({ tenant: 'acme', limit: 100 })
+        assert.equal(page.data.length, 10)
+      } finally {
+        await done()
+      }
+    })
+
+    it('publishes a key once when two pools publish it at once', async () => {
+      const { stores, done } = await shared(2)
+      const [a, b] = stores as [PostgresStore, PostgresStore]
+      try {
+        await a.insertSubscription(makeSubscription({ events: ['order.*'] }))
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            (i % 2 ? a : b).publishEvent(makeEvent({ idempotencyKey: 'pay-7' })),
+          ),
+        )
+        assert.equal(results.filter((r) => r.inserted).length, 1)
+        const first = results.find((r) => r.inserted)!.event
+        for (const r of results) assert.deepEqual([r.event, r.deliveries], [first, 1])
+        assert.equal((await a.listEvents({ tenant: 'acme', limit: 50 })).data.length, 1)
+        assert.equal((await a.listDeliveries({ tenant: 'acme', limit: 50 })).data.length, 1)
+      } finally {
+        await done()
+      }
+    })
+
+    it('notifies on commit exactly the writes that leave deliveries pending', async () => {
+      const { stores, done } = await shared(1)
+      const store = stores[0]!
+      const listener = new pg.Client({ connectionString: url })
+      await listener.connect()
+      const seen: string[] = []
+      const sentinel = new Promise<void>((resolve) => {
+        listener.on('notification', (m) =>
+          m.channel === 'hr_test_done' ? resolve() : seen.push(m.channel),
+        )
+      })
+      try {
+        await listener.query('LISTEN hookrelay_deliveries')
+        await listener.query('LISTEN hr_test_done')
+        const s = makeSubscription({ events: ['order.*'] })
+        await store.insertSubscription(s)
+        await store.insertEvent(makeEvent(), []) // nothing pending: silent
+        await store.publishEvent(makeEvent({ type: 'invoice.paid' })) // matches nothing: silent
+        await store.publishEvent(makeEvent()) // 1
+        const [first] = await claimAll(store, T0, 'l1')
+        const failure = { statusCode: 500, status: 'pending', nextAttemptAt: T0 + 5 } as const
+        await store.recordAttempts([attemptRecord(first!, failure)]) // 2: stays pending
+        const [again] = await claimAll(store, T0 + 5, 'l2')
+        await store.releaseDeliveries([again!.id], 'not-the-lease', T0 + 6) // nothing released
+        await store.releaseDeliveries([again!.id], 'l2', T0 + 6) // 3
+        const [third] = await claimAll(store, T0 + 6, 'l3')
+        await store.recordAttempts([attemptRecord(third!, { statusCode: 500, status: 'failed' })])
+        await store.recoverDeliveries(s, T0, T0 + 10) // 4
+        const [fourth] = await claimAll(store, T0 + 10, 'l4')
+        await store.recordAttempts([attemptRecord(fourth!)]) // succeeded: silent
+        await store.insertEvent(makeEvent(), [{ id: 'dlv_manual', subscriptionId: s.id }]) // 5
+        // Notifications arrive in commit order, so this one comes after all of the above.
+        await admin.query('NOTIFY hr_test_done')
+        await sentinel
+        assert.equal(seen.length, 5)
+      } finally {
+        await listener.end()
+        await done()
+      }
+    })
+
+    it('wakes a listener within a second of a publish by another store', async () => {
+      const { stores, done } = await shared(2)
+      const [a, b] = stores as [PostgresStore, PostgresStore]
+      try {
+        await b.insertSubscription(makeSubscription({ events: ['order.*'] }))
+        const woken = wakeups()
+        const stop = await a.listen(woken.fn)
+        const heard = woken.next(1_000)
+        await b.publishEvent(makeEvent())
+        await heard
+        await stop()
+        await stop()
+      } finally {
+        await done()
+      }
+    })
+
+    it('listens again by itself after its connection is cut', async () => {
+      const { stores, done } = await shared(2)
+      const [a, b] = stores as [PostgresStore, PostgresStore]
+      try {
+        await b.insertSubscription(makeSubscription({ events: ['order.*'] }))
+        const woken = wakeups()
+        await a.listen(woken.fn)
+        // Back, it wakes once for what it may have missed while away.
+        const back = woken.next(5_000)
+        const cut = await admin.query(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+           WHERE application_name = 'hookrelay-listen'`,
+        )
+        assert.equal(cut.rowCount, 1)
+        await back
+        const heard = woken.next(1_000)
+        await b.publishEvent(makeEvent())
+        await heard
+      } finally {
+        await done() // closing the store stops its listener
+      }
+    })
+
+    it('refuses verbs after close, and closes twice without error', async () => {
+      const { stores, done } = await shared(1)
+      const store = stores[0]!
+      await store.ping()
+      await done()
+      await store.close()
+      await assert.rejects(store.ping(), { code: 'closed' })
+      await assert.rejects(
+        store.listen(() => {}),
+        { code: 'closed' },
+      )
+    })
+
+    it('refuses a schema name that is not a plain identifier', async () => {
+      await assert.rejects(openPostgresStore({ connectionString: url, schema: 'a; DROP' }), {
+        code: 'invalid_input',
+      })
+    })
+
+    it('runs the engine end to end on a postgres:// database URL', async () => {
+      const schema = freshSchema()
+      const database = new URL(url)
+      database.searchParams.set('schema', schema)
+      const receiver = await TestReceiver.start()
+      const hooks = await createHookrelay({
+        database: database.toString(),
+        allowPrivateNetworks: ['127.0.0.0/8'],
+        jitter: 0,
+        worker: false,
+        logger: silentLogger,
+      })
+      try {
+        await hooks.subscriptions.create({
+          tenant: 'acme',
+          name: 'Orders',
+          events: ['order.*'],
+          config: { url: `${receiver.url}/orders` },
+        })
+        const event = await hooks.publish({ tenant: 'acme', type: 'order.created', data: { n: 1 } })
+        await hooks.drain()
+        const [got] = receiver.at('/orders')
+        assert.ok(got, 'the receiver got the delivery')
+        assert.equal(got.headers['webhook-id'], event.id)
+        assert.deepEqual(JSON.parse(got.body).data, { n: 1 })
+        const detail = await hooks.events.get(event.id)
+        assert.equal(detail.deliveries[0]?.status, 'succeeded')
+        const tables = await admin.query(
+          `SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = 'deliveries'`,
+          [schema],
+        )
+        assert.equal(tables.rowCount, 1, 'the tables are in the schema the URL named')
+      } finally {
+        await hooks.close()
+        await receiver.close()
+        await dropSchema(schema)
+      }
+    })
+  })
+}

@@ -22,14 +22,17 @@ export function testClock(start = Date.UTC(2026, 0, 1)): TestClock {
 
 /**
  * An engine on SQLite `:memory:` for tests: loopback allowed, no jitter, a hand-moved clock, no
- * background worker (tests drive it with `drain()`), silent logs.
+ * background worker (tests drive it with `drain()`), silent logs. With
+ * `HOOKRELAY_TEST_STORE=postgres` (see `test/postgres/suites.test.ts`) it is on PostgreSQL
+ * instead, in a fresh schema dropped when the engine closes.
  */
 export async function testHooks(
   options: HookrelayOptions = {},
 ): Promise<{ hooks: Hookrelay; clock: TestClock }> {
   const clock = testClock()
+  const postgres = process.env.HOOKRELAY_TEST_STORE === 'postgres' ? await freshSchema() : null
   const hooks = await createHookrelay({
-    database: ':memory:',
+    database: postgres?.database ?? ':memory:',
     allowPrivateNetworks: ['127.0.0.0/8'],
     jitter: 0,
     worker: false,
@@ -37,7 +40,41 @@ export async function testHooks(
     now: () => clock.now,
     ...options,
   })
+  if (postgres !== null) {
+    const close = hooks.close.bind(hooks)
+    hooks.close = async (closeOptions) => {
+      await close(closeOptions)
+      await postgres.drop()
+    }
+  }
   return { hooks, clock }
+}
+
+/** A fresh schema on `HOOKRELAY_TEST_PG`: its database URL, and a function that drops it. */
+async function freshSchema(): Promise<{ database: string; drop: () => Promise<void> }> {
+  const url = process.env.HOOKRELAY_TEST_PG
+  if (url === undefined || url === '')
+    throw new Error('HOOKRELAY_TEST_STORE=postgres needs HOOKRELAY_TEST_PG')
+  const { randomBytes } = await import('node:crypto')
+  const { default: pg } = await import('pg')
+  const schema = `hr_t_${randomBytes(6).toString('hex')}`
+  const database = new URL(url)
+  database.searchParams.set('schema', schema)
+  let dropped = false
+  return {
+    database: database.toString(),
+    drop: async () => {
+      if (dropped) return
+      dropped = true
+      const client = new pg.Client({ connectionString: url })
+      await client.connect()
+      try {
+        await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
+      } finally {
+        await client.end()
+      }
+    },
+  }
 }
 
 /** The entity change of DESIGN.md's example: exactly the `data` its event carries. */

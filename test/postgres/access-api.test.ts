@@ -1,0 +1,3 @@
+import { onPostgres } from './on-postgres.ts'
+
+await onPostgres('engine/access-api', () => import('../engine/access-api.test.ts'))

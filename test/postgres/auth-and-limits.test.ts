@@ -1,0 +1,3 @@
+import { onPostgres } from './on-postgres.ts'
+
+await onPostgres('server/auth-and-limits', () => import('../server/auth-and-limits.test.ts'))

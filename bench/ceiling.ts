@@ -1,6 +1,6 @@
-import { Agent, request } from 'undici'
-import { generateSecret, signatureHeaders } from '../src/core/signing/index.ts'
+import { Agent } from 'undici'
 import { envelope, eventData } from './payload.ts'
+import { benchId, signedPoster } from './signed-post.ts'
 
 /** Options of `runCeiling`. */
 export interface CeilingOptions {
@@ -37,33 +37,16 @@ export interface CeilingResult {
  */
 export async function runCeiling(options: CeilingOptions): Promise<CeilingResult> {
   const agent = new Agent({ connections: 128, keepAliveTimeout: 30_000, pipelining: 1 })
-  const secrets = [{ secret: generateSecret(), expiresAt: null }]
+  const post = signedPoster(agent)
   const url = `http://127.0.0.1:${options.port}/ceiling`
   const dataJson = JSON.stringify(eventData(1))
   let failed = 0
 
   const send = async (n: number): Promise<void> => {
-    const now = Date.now()
-    const id = `evt_${String(n).padStart(26, '0')}`
-    const body = envelope(id, new Date(now).toISOString(), dataJson)
-    const signed = signatureHeaders({
-      scheme: 'standard',
-      secrets,
-      now,
-      eventId: id,
-      eventType: 'bench.event',
-      deliveryId: `dlv_${String(n).padStart(26, '0')}`,
-      timestamp: Math.floor(now / 1000),
-      body,
-    })
-    const response = await request(url, {
-      method: 'POST',
-      dispatcher: agent,
-      headers: { ...signed, 'content-type': 'application/json', 'user-agent': 'hookrelay-bench' },
-      body,
-    })
-    await response.body.text()
-    if (response.statusCode !== 200) failed++
+    const eventId = benchId('evt', n)
+    const body = envelope(eventId, new Date().toISOString(), dataJson)
+    const status = await post({ url, eventId, deliveryId: benchId('dlv', n), body })
+    if (status !== 200) failed++
   }
 
   const run = async (total: number, offset: number): Promise<void> => {

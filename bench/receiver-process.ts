@@ -41,7 +41,8 @@ function handle(child: ChildProcess, port: number): ReceiverProcess {
       return new Promise((resolve) => {
         child.once('message', (message: ReceiverMessage) => {
           if (message.type === 'counts') {
-            resolve({ total: message.total, byPath: message.byPath, cpuMs: message.cpuMs })
+            const { total, byPath, duplicates, cpuMs } = message
+            resolve({ total, byPath, duplicates, cpuMs })
           }
         })
         ask({ type: 'counts' })

@@ -1,19 +1,35 @@
 /**
  * The benchmark's receiver, run in its own process by `receiver-process.ts`: a keep-alive
  * node:http server on 127.0.0.1 that answers 200 with an empty body as soon as the request body
- * has arrived, and counts requests per path. It talks to its parent over IPC only.
+ * has arrived, and counts requests per path. Under `/unique/` it also remembers each request's
+ * `webhook-id` per path and counts repeats: a delivery sent twice shows there. (Only there, so the
+ * ceiling and the SQLite rounds pay nothing for it.) It talks to its parent over IPC only.
  */
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { ParentMessage, ReceiverMessage } from './receiver-protocol.ts'
 
 const byPath = new Map<string, number>()
+const seen = new Map<string, Set<string>>()
+const duplicates = new Map<string, number>()
 let total = 0
+
+function remember(path: string, id: string): void {
+  let ids = seen.get(path)
+  if (ids === undefined) {
+    ids = new Set()
+    seen.set(path, ids)
+  }
+  if (ids.has(id)) duplicates.set(path, (duplicates.get(path) ?? 0) + 1)
+  else ids.add(id)
+}
 
 const server = createServer((req, res) => {
   total++
   const path = req.url ?? '/'
   byPath.set(path, (byPath.get(path) ?? 0) + 1)
+  const id = req.headers['webhook-id']
+  if (path.startsWith('/unique/') && typeof id === 'string') remember(path, id)
   // Reading the body to its end keeps the connection reusable; nothing of it is kept.
   req.resume()
   req.on('end', () => {
@@ -38,6 +54,7 @@ process.on('message', (message: ParentMessage) => {
         type: 'counts',
         total,
         byPath: Object.fromEntries(byPath),
+        duplicates: Object.fromEntries(duplicates),
         cpuMs: (cpu.user + cpu.system) / 1000,
       })
       break

@@ -7,13 +7,13 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { newId } from '../src/core/ids.ts'
 import { createHookrelay } from '../src/index.ts'
 import { openConnection } from '../src/store/sqlite/connection.ts'
 import { applyMigrations } from '../src/store/sqlite/migrations.ts'
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts'
-import type { AttemptRecord, ClaimedDelivery } from '../src/store/store.ts'
+import type { ClaimedDelivery } from '../src/store/store.ts'
 import { benchTenant, benchType, eventData } from './payload.ts'
+import { successRecords } from './success-records.ts'
 import { timedStore } from './timed-store.ts'
 
 const events = Number(process.env.BENCH_EVENTS ?? '4000')
@@ -25,12 +25,6 @@ interface Variant {
   claimBatch: number
   pragmas: string[]
 }
-
-const failedOnly = [
-  'DROP INDEX attempts_subscription_id',
-  `CREATE INDEX attempts_failed ON attempts (subscription_id, id)
-     WHERE status_code IS NULL OR status_code < 200 OR status_code >= 300`,
-]
 
 const variants: Variant[] = [
   { name: 'as the worker does now (~45/commit)', batch: 45, claimBatch: 1024, pragmas: [] },
@@ -47,30 +41,6 @@ const variants: Variant[] = [
     batch: 45,
     claimBatch: 1024,
     pragmas: ['PRAGMA wal_autocheckpoint = 0'],
-  },
-  {
-    name: 'batch 45, subscription idx failures-only',
-    batch: 45,
-    claimBatch: 1024,
-    pragmas: failedOnly,
-  },
-  {
-    name: 'batch 45, no attempts_event idx',
-    batch: 45,
-    claimBatch: 1024,
-    pragmas: ['DROP INDEX attempts_event'],
-  },
-  {
-    name: 'batch 45, both of the above',
-    batch: 45,
-    claimBatch: 1024,
-    pragmas: [...failedOnly, 'DROP INDEX attempts_event'],
-  },
-  {
-    name: 'batch 256, both of the above',
-    batch: 256,
-    claimBatch: 1024,
-    pragmas: [...failedOnly, 'DROP INDEX attempts_event'],
   },
 ]
 
@@ -122,29 +92,7 @@ async function run(variant: Variant): Promise<void> {
   }
   const claimMs = performance.now() - started
 
-  const records = claimed.map((c): AttemptRecord => ({
-    attempt: {
-      id: newId('attempt'),
-      deliveryId: c.id,
-      eventId: c.event.id,
-      subscriptionId: c.subscription.id,
-      tenant: c.event.tenant,
-      trigger: 'scheduled',
-      startedAt: new Date().toISOString(),
-      durationMs: 1,
-      statusCode: 200,
-      error: null,
-      responseHeaders: {
-        'content-length': '0',
-        connection: 'keep-alive',
-        date: new Date().toUTCString(),
-      },
-      responseBody: '',
-    },
-    leaseToken: c.leaseToken,
-    status: 'succeeded',
-    nextAttemptAt: null,
-  }))
+  const records = successRecords(claimed)
   started = performance.now()
   let commits = 0
   for (let i = 0; i < records.length; i += variant.batch) {

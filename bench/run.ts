@@ -7,6 +7,9 @@
  * alternate for several rounds, each Hookrelay round judged against the ceiling measured just
  * before it, and the median round's ratio is the result.
  *
+ * With `HOOKRELAY_BENCH_PG` (else `HOOKRELAY_TEST_PG`) set to a `postgres://` URL, PostgreSQL rows
+ * follow (`postgres-rows.ts`): Hookrelay with one worker and with two, and a pg-boss sender.
+ *
  * Flags: `--quick` runs one round of a fifth of the counts; `BENCH_SCALE=2` doubles the counts;
  * `BENCH_ROUNDS=5` sets the rounds (default 3). `BENCH_HOLD_CLAIMS=0` publishes without holding
  * the worker's claims back. Writes `.bench/last.json`.
@@ -16,6 +19,7 @@ import { availableParallelism, cpus } from 'node:os'
 import { type CeilingResult, runCeiling } from './ceiling.ts'
 import { type HookrelaySqliteResult, publishLanes, runHookrelaySqlite } from './hookrelay-sqlite.ts'
 import { bodyBytes } from './payload.ts'
+import { type PostgresSection, postgresUrl, runPostgresRows } from './postgres-rows.ts'
 import { startReceiver } from './receiver-process.ts'
 import { runRestBaseline, runRestPublish } from './rest-publish.ts'
 import { formatTable, type Row } from './table.ts'
@@ -57,7 +61,26 @@ const settings = {
     holdClaims: process.env.BENCH_HOLD_CLAIMS !== '0',
   },
   rest: { seconds: quick ? 2 : 5, warmupSeconds: quick ? 1 : 2, connections: 64 },
+  postgres: {
+    events: counted(2_000),
+    subscriptions: 8,
+    warmupEvents: counted(1_000),
+    concurrency: 64,
+    subscriptionConcurrency: 10,
+    batchSize: 1_024,
+    holdClaims: process.env.BENCH_HOLD_CLAIMS !== '0',
+    // 64 in flight, as everywhere here, in two fetch loops so one's round trips overlap the
+    // other's requests: the best of the 64-in-flight shapes tried (64 × 1, 32 × 2, 16 × 4).
+    pgBoss: {
+      jobs: counted(4_000),
+      batchSize: 32,
+      localConcurrency: 2,
+      pollingIntervalSeconds: 0.5,
+      poolSize: 10,
+    },
+  },
 }
+const pgUrl = postgresUrl()
 
 const machine = {
   node: process.version,
@@ -114,6 +137,20 @@ try {
   const restBaselineRate = restBaseline.accepted / restBaseline.seconds
   const rest = await runRestPublish(settings.rest)
   const restRate = rest.accepted / rest.seconds
+  let postgres: PostgresSection | null = null
+  const postgresFailures: string[] = []
+  if (pgUrl !== null) {
+    try {
+      postgres = await runPostgresRows({
+        url: pgUrl,
+        receiver,
+        settings: settings.postgres,
+        measureCeiling: () => measureCeiling(settings.ceiling.rewarm),
+      })
+    } catch (error) {
+      postgresFailures.push(`the PostgreSQL rows failed: ${(error as Error).message}`)
+    }
+  }
 
   // The median round by ratio carries the table; odd round counts make it one real round.
   const byRatio = [...played].sort((a, b) => a.ratio - b.ratio)
@@ -128,7 +165,8 @@ try {
   const ceilingSent =
     rounds * settings.ceiling.count +
     settings.ceiling.warmup +
-    (rounds - 1) * settings.ceiling.rewarm
+    (rounds - 1) * settings.ceiling.rewarm +
+    (pgUrl === null ? 0 : settings.ceiling.count + settings.ceiling.rewarm)
   if (ceilingReceived !== ceilingSent) {
     ceilingProblems.push(`receiver counted ${ceilingReceived} of ${ceilingSent} ceiling requests`)
   }
@@ -190,6 +228,7 @@ try {
       target: `≥ ${restTarget.toLocaleString('en-US')} events/s`,
       marker: rest.problems.length > 0 ? 'INVALID' : restRate >= restTarget ? 'PASS' : 'BELOW',
     },
+    ...(postgres?.rows ?? []),
   ]
   console.log()
   console.log(formatTable(rows))
@@ -254,7 +293,15 @@ try {
       `${((restRate / restBaselineRate) * 100).toFixed(0)}% of the baseline's rate`,
   )
 
-  for (const problem of [...ceilingProblems, ...hrProblems, ...rest.problems]) {
+  if (pgUrl === null) {
+    console.log(
+      'postgres rows skipped: set HOOKRELAY_BENCH_PG (or HOOKRELAY_TEST_PG) to postgres://…',
+    )
+  }
+  for (const note of postgres?.notes ?? []) console.log(note)
+
+  const pgProblems = [...postgresFailures, ...(postgres?.problems ?? [])]
+  for (const problem of [...ceilingProblems, ...hrProblems, ...rest.problems, ...pgProblems]) {
     console.error(`!!! ${problem}`)
   }
   if (!complete) {
@@ -263,7 +310,8 @@ try {
         'succeeded in the median round; its rate above is not a valid result',
     )
   }
-  if (ceilingProblems.length > 0 || !valid || rest.problems.length > 0) process.exitCode = 1
+  const failed = [ceilingProblems, rest.problems, pgProblems].some((p) => p.length > 0)
+  if (failed || !valid) process.exitCode = 1
 
   const result = {
     at: new Date().toISOString(),
@@ -276,6 +324,7 @@ try {
     rest,
     restBaseline,
     ceiling: { received: ceilingReceived, problems: ceilingProblems },
+    postgres: postgres ?? { skipped: pgUrl === null, problems: pgProblems },
   }
   const dir = new URL('../.bench/', import.meta.url)
   await mkdir(dir, { recursive: true })

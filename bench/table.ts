@@ -27,7 +27,7 @@ const columns: { title: string; width: number; right: boolean; cell: (row: Row) 
     right: true,
     cell: (r) => (r.ratio === null ? '—' : `${(r.ratio * 100).toFixed(1)}%`),
   },
-  { title: 'target', width: 18, right: false, cell: (r) => r.target },
+  { title: 'target', width: 20, right: false, cell: (r) => r.target },
   { title: 'result', width: 10, right: false, cell: (r) => r.marker },
 ]
 

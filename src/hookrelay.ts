@@ -18,7 +18,7 @@ import { DeliveriesApi, EventsApi } from './events-api.ts'
 import { KeyedLock } from './keyed-lock.ts'
 import { type EventListener, Listeners } from './listeners.ts'
 import { type HookrelayOptions, type ResolvedOptions, resolveOptions } from './options.ts'
-import type { PruneResult, Store, SubscriptionHealth } from './store/store.ts'
+import type { PruneResult, QueryClient, Store, SubscriptionHealth } from './store/store.ts'
 import { SubscriptionsApi, stateData } from './subscriptions-api.ts'
 
 /** A published event, with how many subscriptions it will be delivered to. */
@@ -39,6 +39,31 @@ export interface EngineObserver {
 export interface PublishOptions {
   /** Leave these subscriptions out (state-change events skip the subscription they are about). */
   excludeSubscriptionId?: string
+  /**
+   * A `pg` client inside your open transaction (PostgreSQL stores only; others throw
+   * `ValidationError`): the event and its deliveries are written in that transaction and exist
+   * only if it commits (the transactional outbox). In-process listeners and observers are not
+   * called for such a publish, since the engine cannot know whether it will commit; workers are
+   * woken by the NOTIFY that PostgreSQL sends at the commit.
+   *
+   * @example
+   * const client = await pool.connect()
+   * try {
+   *   await client.query('BEGIN')
+   *   await client.query('INSERT INTO orders (id, total) VALUES ($1, $2)', [42, 99])
+   *   await hooks.publish(
+   *     { tenant: 'acme', type: 'order.created', data: { id: 42 } },
+   *     { transaction: client },
+   *   )
+   *   await client.query('COMMIT')
+   * } catch (error) {
+   *   await client.query('ROLLBACK')
+   *   throw error
+   * } finally {
+   *   client.release()
+   * }
+   */
+  transaction?: QueryClient
 }
 
 /**
@@ -117,7 +142,8 @@ export class Hookrelay {
 
   /**
    * Publishes an event: it and its deliveries to every matching active subscription are written in
-   * one transaction before this resolves. A repeated `idempotencyKey` returns the first event.
+   * one transaction before this resolves (with `transaction`, in the caller's). A repeated
+   * `idempotencyKey` returns the first event.
    *
    * @example await hooks.publish({ tenant: 'acme', type: 'order.created', data: { id: 42 } })
    */
@@ -127,8 +153,11 @@ export class Hookrelay {
     await this.eventTypes.check(event.type, event.data)
     const result = await this.store.publishEvent(event, {
       excludeSubscriptionId: options.excludeSubscriptionId,
+      transaction: options.transaction,
     })
-    if (result.inserted) {
+    // In a caller's transaction nothing is committed yet, and may never be: the NOTIFY at its
+    // commit wakes the workers, and listeners and observers are left out.
+    if (result.inserted && options.transaction === undefined) {
       if (result.deliveries > 0) this.#worker.notify()
       this.#listeners.emit(result.event)
       this.#observe((o) => o.published?.(result.event, result.deliveries))
@@ -190,6 +219,11 @@ export class Hookrelay {
     if (this.#unlisten === null && this.store.listen !== undefined) {
       this.#unlisten = this.store
         .listen(() => this.#worker.notify())
+        .then((stop) => {
+          // What was written while the listening connection opened woke nobody: look once more.
+          this.#worker.notify()
+          return stop
+        })
         .catch((err: unknown) => {
           this.#options.logger.warn({ err }, 'listening for new deliveries failed; polling only')
           return async () => {}

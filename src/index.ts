@@ -18,6 +18,7 @@ export {
   type ErrorCode,
   HookrelayError,
   NotFoundError,
+  UnavailableError,
   UnsafeUrlError,
   ValidationError,
 } from './core/errors.ts'

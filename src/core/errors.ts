@@ -1,6 +1,9 @@
 /**
  * The stable error codes of Hookrelay. A code is never reused for another meaning; the REST API
- * sends it as the `code` of its problem details.
+ * sends it as the `code` of its problem details. `closed`: the store was closed by this process.
+ * `unavailable`: the database cannot be reached or the connection dropped (a restart, a network
+ * fault); transient, so the same call may succeed a moment later (the REST API answers 503 with
+ * `Retry-After: 1`).
  */
 export type ErrorCode =
   | 'invalid_input'
@@ -10,6 +13,7 @@ export type ErrorCode =
   | 'unsafe_url'
   | 'schema_mismatch'
   | 'closed'
+  | 'unavailable'
 
 /** Base class of every error Hookrelay throws on purpose. Match on `code`, not on the message. */
 export class HookrelayError extends Error {
@@ -73,5 +77,19 @@ export class UnsafeUrlError extends HookrelayError {
 
   constructor(message: string) {
     super('unsafe_url', message)
+  }
+}
+
+/**
+ * The database cannot be reached, or the connection dropped mid-call (`code` `unavailable`);
+ * `cause` is the driver's error. Transient: retry the call later. A write that failed this way may
+ * still have committed just before the connection dropped, so retry publishes with an
+ * `idempotencyKey`.
+ */
+export class UnavailableError extends HookrelayError {
+  override name = 'UnavailableError'
+
+  constructor(options?: ErrorOptions) {
+    super('unavailable', 'the database is unavailable; try again shortly', options)
   }
 }

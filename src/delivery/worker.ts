@@ -57,6 +57,8 @@ export class DeliveryWorker {
   #inFlight = 0
   #releasing = 0
   #claiming = false
+  // A wake during a claim may be for a write that the claim's query did not see: claim again.
+  #wokenWhileClaiming = false
   #lastClaimEmpty = false
   #pending: AttemptResult[] = []
   #flushTimer: NodeJS.Timeout | null = null
@@ -85,6 +87,7 @@ export class DeliveryWorker {
 
   #wake(): void {
     this.#lastClaimEmpty = false
+    if (this.#claiming) this.#wokenWhileClaiming = true
     this.#pump()
   }
 
@@ -170,7 +173,8 @@ export class DeliveryWorker {
     }
     this.#claiming = false
     for (const c of claimed) this.#ready.push({ claimed: c, claimedAt: now })
-    this.#lastClaimEmpty = claimed.length < limit
+    this.#lastClaimEmpty = claimed.length < limit && !this.#wokenWhileClaiming
+    this.#wokenWhileClaiming = false
     this.#dispatch()
     if (!this.#lastClaimEmpty) this.#pump()
     this.#checkIdle()

@@ -35,6 +35,7 @@ const titles: Record<ProblemCode, string> = {
   unsafe_url: 'URL not allowed',
   schema_mismatch: 'Data does not match the event type schema',
   closed: 'Shutting down',
+  unavailable: 'Database unavailable',
   unauthorized: 'Unauthorized',
   forbidden: 'Forbidden',
   rate_limited: 'Too many requests',
@@ -53,6 +54,13 @@ const statusOfCode: Record<HookrelayError['code'], number> = {
   duplicate_subscription: 409,
   conflict: 409,
   closed: 503,
+  unavailable: 503,
+}
+
+// A lost database connection is usually back within a second or two (a restart, a failover), so
+// clients are told to come back soon rather than to give up.
+const headersOfCode: Partial<Record<HookrelayError['code'], Record<string, string>>> = {
+  unavailable: { 'retry-after': '1' },
 }
 
 /** An error the routes throw to answer with a problem that is not a library error. */
@@ -111,6 +119,8 @@ export function errorHandler(
   if (error instanceof HookrelayError) {
     const field = error instanceof ValidationError ? error.field : undefined
     const status = statusOfCode[error.code]
+    const headers = headersOfCode[error.code]
+    if (headers !== undefined) reply.headers(headers)
     return sendProblem(reply, problem(request, status, error.code, error.message, field))
   }
   const fastifyError = error as FastifyError

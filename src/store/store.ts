@@ -58,10 +58,24 @@ export interface NewDelivery {
   subscriptionId: string
 }
 
+/**
+ * The slice of a `pg` client Hookrelay calls: a `PoolClient` or `Client` inside the caller's open
+ * transaction.
+ */
+export interface QueryClient {
+  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>
+}
+
 /** Options of `publishEvent`. */
 export interface PublishEventOptions {
   /** A subscription that must not receive the event (the one a state-change event is about). */
   excludeSubscriptionId?: string | undefined
+  /**
+   * Write on this client, inside the caller's open transaction: the event and its deliveries are
+   * committed or rolled back with it, and the store neither begins, commits nor rolls back. Only
+   * a PostgreSQL store takes it; others throw `ValidationError` (`transaction`).
+   */
+  transaction?: QueryClient | undefined
 }
 
 /** The result of `insertEvent`. */
@@ -174,8 +188,9 @@ export interface Store {
   /**
    * Publishes: writes an event with one delivery for every active subscription of its tenant with
    * a pattern matching its type (but `excludeSubscriptionId`), in one transaction, so a
-   * subscription change cannot fall between the match and the write. Delivery ids are made here.
-   * With an idempotency key already used in the tenant, writes nothing and returns the first event.
+   * subscription change cannot fall between the match and the write (with `transaction`, the
+   * caller's). Delivery ids are made here. With an idempotency key already used in the tenant,
+   * writes nothing and returns the first event.
    */
   publishEvent(event: WebhookEvent, options?: PublishEventOptions): Promise<InsertedEvent>
   getEvent(id: string): Promise<WebhookEvent | null>

@@ -1,4 +1,4 @@
-import pg from 'pg'
+import type pg from 'pg'
 import type { DeliveryStatus } from '../../core/types.ts'
 import type { ClaimedDelivery, ClaimedEvent, ClaimOptions } from '../store.ts'
 import { exec, notifyChannel, type Queryable, row, rows, statement } from './connection.ts'
@@ -67,13 +67,8 @@ async function assemble(
   if (claimedRows.length === 0) return []
   const eventIds = [...new Set(claimedRows.map((r) => r.event_id as string))]
   const subscriptionIds = [...new Set(claimedRows.map((r) => r.subscription_id as string))]
-  // On the pool both reads run at once, on two connections; a client takes one query at a time.
-  const readEvents = () => rows(db, selectEvents, [eventIds])
-  const readSubscriptions = () => rows(db, selectSubscriptions, [subscriptionIds])
-  const [eventRows, subscriptionRows] =
-    db instanceof pg.Pool
-      ? await Promise.all([readEvents(), readSubscriptions()])
-      : [await readEvents(), await readSubscriptions()]
+  const eventRows = await rows(db, selectEvents, [eventIds])
+  const subscriptionRows = await rows(db, selectSubscriptions, [subscriptionIds])
   const events = new Map<string, ClaimedEvent>()
   for (const r of eventRows) {
     events.set(r.id as string, {
@@ -117,10 +112,15 @@ async function assemble(
 /** Returns the claim operations, run on `pool`. */
 export function claimsSql(pool: pg.Pool) {
   return {
-    async claimDue(options: ClaimOptions): Promise<ClaimedDelivery[]> {
+    // One transaction, though it costs the reads their parallel run: a connection lost between
+    // the lease and the reads (a server restart) must not leave a batch leased to a worker that
+    // never got it, to wait out the whole lease before anyone sends it.
+    claimDue(options: ClaimOptions): Promise<ClaimedDelivery[]> {
       const { now, limit, leaseMs, leaseToken } = options
-      const claimed = await rows(pool, claimDue, [now + leaseMs, leaseToken, now, limit])
-      return assemble(pool, claimed, leaseToken, now, true)
+      return transaction(pool, async (client) => {
+        const claimed = await rows(client, claimDue, [now + leaseMs, leaseToken, now, limit])
+        return assemble(client, claimed, leaseToken, now, true)
+      })
     },
 
     claimOne(id: string, options: Omit<ClaimOptions, 'limit'>): Promise<ClaimedDelivery | null> {

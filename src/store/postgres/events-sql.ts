@@ -1,28 +1,39 @@
 import type pg from 'pg'
 import { newId } from '../../core/ids.ts'
+import { candidatePatterns } from '../../core/patterns.ts'
 import type { Page, WebhookEvent } from '../../core/types.ts'
-import type { EventQuery, InsertedEvent, NewDelivery, PublishEventOptions } from '../store.ts'
-import { notifyChannel, type Queryable, row, rows, statement } from './connection.ts'
+import type {
+  EventQuery,
+  InsertedEvent,
+  NewDelivery,
+  PublishEventOptions,
+  QueryClient,
+} from '../store.ts'
+import { notifyChannel, row, rows, type Statement, statement } from './connection.ts'
 import { type Filters, newestFirstPage } from './paging.ts'
-import { ms, toEvent } from '../row-mapping.ts'
-import { matchingIds } from './subscriptions-sql.ts'
+import { ms, type Row, toEvent } from '../row-mapping.ts'
+import { matchingIdsQuery } from './subscriptions-sql.ts'
 import { transaction } from './transaction.ts'
 
 /** The event verbs of the PostgreSQL store. */
 export type EventsSql = ReturnType<typeof eventsSql>
 
+/** Runs one statement and returns its rows. */
+type Run = (stmt: Statement, values: unknown[]) => Promise<Row[]>
+
 // One statement writes the event and its deliveries, all or nothing, and wakes the workers when
-// it wrote a delivery. A repeated idempotency key writes nothing: ON CONFLICT waits for a
-// concurrent first publish of the key to commit, so the first event can be read right after.
-const insertWithDeliveries = statement(
+// it wrote a delivery (inside a transaction, at its commit). A repeated idempotency key writes
+// nothing: ON CONFLICT waits for a concurrent first publish of the key to commit, so the first
+// event can be read right after. `prefix` is as in `matchingIdsQuery`.
+const insertWithDeliveries = (prefix: string) =>
   `WITH event AS (
-     INSERT INTO events (id, tenant, type, data, timestamp, idempotency_key, created_at)
+     INSERT INTO ${prefix}events (id, tenant, type, data, timestamp, idempotency_key, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7)
      ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
      RETURNING id
    ), written AS (
-     INSERT INTO deliveries (id, event_id, subscription_id, tenant, event_type, status, attempts,
-       next_attempt_at, created_at, updated_at)
+     INSERT INTO ${prefix}deliveries (id, event_id, subscription_id, tenant, event_type, status,
+       attempts, next_attempt_at, created_at, updated_at)
      SELECT d.id, event.id, d.subscription_id, $2, $3, 'pending', 0, $5, $5, $5
      FROM event CROSS JOIN unnest($8::text[], $9::text[]) AS d(id, subscription_id)
      RETURNING 1
@@ -30,12 +41,26 @@ const insertWithDeliveries = statement(
      SELECT pg_notify('${notifyChannel}', '') FROM (SELECT 1 FROM written LIMIT 1) AS any_written
    )
    SELECT (SELECT count(*) FROM event) AS inserted, (SELECT count(*) FROM written) AS deliveries,
-     (SELECT count(*) FROM woken) AS woken`,
-)
-const selectByKey = statement(
-  `SELECT e.*, (SELECT count(*) FROM deliveries d WHERE d.event_id = e.id) AS delivery_count
-   FROM events e WHERE e.tenant = $1 AND e.idempotency_key = $2`,
-)
+     (SELECT count(*) FROM woken) AS woken`
+const selectByKey = (prefix: string) =>
+  `SELECT e.*,
+     (SELECT count(*) FROM ${prefix}deliveries d WHERE d.event_id = e.id) AS delivery_count
+   FROM ${prefix}events e WHERE e.tenant = $1 AND e.idempotency_key = $2`
+
+/** The statements of a publish, with `prefix` ('' or `"schema".`) before each table name. */
+function publishStatements(prefix: string) {
+  return {
+    match: matchingIdsQuery(prefix),
+    insert: statement(insertWithDeliveries(prefix)),
+    byKey: statement(selectByKey(prefix)),
+  }
+}
+
+type PublishStatements = ReturnType<typeof publishStatements>
+
+/** The statements on the store's own connections, whose search_path is the schema. */
+const own = publishStatements('')
+
 const selectById = statement('SELECT * FROM events WHERE id = $1')
 // Oldest first means by timestamp, with the id breaking ties; the cursor is the pair, found from
 // `afterId` (a gone one still bounds the page by its id at `since`), so the (tenant, timestamp,
@@ -46,13 +71,42 @@ const selectSince = statement(
    ORDER BY timestamp, id LIMIT $3`,
 )
 
+// The BIGINT columns a publish reads back; the store's connections parse them as numbers.
+const bigintColumns = [
+  'inserted',
+  'deliveries',
+  'woken',
+  'timestamp',
+  'created_at',
+  'delivery_count',
+]
+
+/**
+ * Runs statements on a caller's client. They are sent unnamed, since a prepared statement would
+ * outlive the call on a connection Hookrelay does not own; and BIGINT columns are made numbers,
+ * since that client parses them with its own type parsers (pg's default gives strings).
+ */
+function onCallerClient(client: QueryClient): Run {
+  return async (stmt, values) => {
+    const result = await client.query(stmt.text, values)
+    return result.rows.map((found) => {
+      const copy = { ...(found as Row) }
+      for (const column of bigintColumns) {
+        if (copy[column] !== undefined && copy[column] !== null) copy[column] = Number(copy[column])
+      }
+      return copy
+    })
+  }
+}
+
 /**
  * Writes an event with its deliveries, or answers the first event of a repeated idempotency key.
  * New deliveries are due at the event's timestamp: the engine's (possibly injected) clock stamped
  * it at publish, so "due now" means the same thing to the claims that follow.
  */
 async function insert(
-  db: Queryable,
+  run: Run,
+  sql: PublishStatements,
   event: WebhookEvent,
   deliveries: NewDelivery[],
 ): Promise<InsertedEvent> {
@@ -71,9 +125,9 @@ async function insert(
   ]
   // The first event of a key may be pruned between the conflict and the read: then try again.
   for (let tries = 1; ; tries++) {
-    const result = (await row(db, insertWithDeliveries, values))!
+    const result = (await run(sql.insert, values))[0]!
     if (result.inserted === 1) return { event, deliveries: deliveries.length, inserted: true }
-    const first = await row(db, selectByKey, [event.tenant, event.idempotencyKey])
+    const first = (await run(sql.byKey, [event.tenant, event.idempotencyKey]))[0]
     if (first !== undefined) {
       return { event: toEvent(first), deliveries: first.delivery_count as number, inserted: false }
     }
@@ -81,27 +135,53 @@ async function insert(
   }
 }
 
-/** Returns the event operations, run on `pool`. */
-export function eventsSql(pool: pg.Pool) {
+/**
+ * Matches and writes, inside a transaction the caller of this function holds. Read committed
+ * still lets a subscription be paused between the two; the claim then cancels what reached it
+ * instead of sending it.
+ */
+async function publish(
+  run: Run,
+  sql: PublishStatements,
+  event: WebhookEvent,
+  options: PublishEventOptions,
+): Promise<InsertedEvent> {
+  const at = ms(event.timestamp)
+  const deliveries: NewDelivery[] = []
+  for (const found of await run(sql.match, [event.tenant, candidatePatterns(event.type)])) {
+    const subscriptionId = found.id as string
+    if (subscriptionId === options.excludeSubscriptionId) continue
+    deliveries.push({ id: newId('delivery', at), subscriptionId })
+  }
+  return insert(run, sql, event, deliveries)
+}
+
+/** Returns the event operations, run on `pool`, whose connections use `schema`. */
+export function eventsSql(pool: pg.Pool, schema: string) {
+  // A caller's client may have any search_path, so its statements name the store's schema: a
+  // `SET LOCAL search_path` instead would last to the end of the caller's transaction and change
+  // what the caller's own statements after the publish refer to.
+  const qualified = publishStatements(`"${schema}".`)
   return {
     insert(event: WebhookEvent, deliveries: NewDelivery[]): Promise<InsertedEvent> {
-      return insert(pool, event, deliveries)
+      return insert((stmt, values) => rows(pool, stmt, values), own, event, deliveries)
     },
 
     /**
-     * Matches and writes in one transaction. Read committed still lets a subscription be paused
-     * between the two; the claim then cancels what reached it instead of sending it.
+     * Matches and writes in a transaction of the store's own, or, with `transaction`, in the
+     * caller's. There no BEGIN, COMMIT, ROLLBACK or SAVEPOINT is sent: the write is one
+     * statement, all or nothing by itself, and a failed statement must fail the caller's
+     * transaction, so that the business change cannot commit without its event. A deadlock is
+     * not retried there either: it aborted the caller's transaction, which only the caller can
+     * run again.
      */
     publish(event: WebhookEvent, options: PublishEventOptions): Promise<InsertedEvent> {
-      return transaction(pool, async (client) => {
-        const at = ms(event.timestamp)
-        const deliveries: NewDelivery[] = []
-        for (const subscriptionId of await matchingIds(client, event.tenant, event.type)) {
-          if (subscriptionId === options.excludeSubscriptionId) continue
-          deliveries.push({ id: newId('delivery', at), subscriptionId })
-        }
-        return insert(client, event, deliveries)
-      })
+      if (options.transaction !== undefined) {
+        return publish(onCallerClient(options.transaction), qualified, event, options)
+      }
+      return transaction(pool, (client) =>
+        publish((stmt, values) => rows(client, stmt, values), own, event, options),
+      )
     },
 
     async get(id: string): Promise<WebhookEvent | null> {

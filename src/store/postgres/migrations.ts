@@ -199,9 +199,16 @@ export async function applyMigrations(
 /** Applies the migrations on a connection of `pool`, whose `search_path` names `schema`. */
 export async function migrate(pool: pg.Pool, schema: string): Promise<void> {
   const client = await pool.connect()
+  // Unheard, the 'error' a dropped connection emits would end the process (see `transaction`).
+  let broken: Error | undefined
+  const onError = (error: Error): void => {
+    broken = error
+  }
+  client.on('error', onError)
   try {
     await applyMigrations(client, schema)
   } finally {
-    client.release()
+    client.removeListener('error', onError)
+    client.release(broken)
   }
 }

@@ -38,6 +38,7 @@ import { Listeners } from './listener.ts'
 import { migrate } from './migrations.ts'
 import { type PruneSql, pruneSql } from './prune-sql.ts'
 import { type SubscriptionsSql, subscriptionsSql } from './subscriptions-sql.ts'
+import { guard, guarded } from './unavailable.ts'
 
 /** Options of `openPostgresStore`. */
 export interface PostgresStoreOptions {
@@ -74,17 +75,17 @@ export class PostgresStore implements Store {
   #closed = false
 
   /** Wraps an open pool on a migrated schema; use `openPostgresStore` instead. */
-  constructor(pool: pg.Pool, config: pg.ClientConfig) {
+  constructor(pool: pg.Pool, config: pg.ClientConfig, schema: string) {
     this.#pool = pool
     this.#config = config
-    this.#subscriptions = subscriptionsSql(pool)
-    this.#events = eventsSql(pool)
-    this.#claims = claimsSql(pool)
-    this.#deliveries = deliveriesSql(pool)
-    this.#attempts = attemptsSql(pool)
-    this.#eventTypes = eventTypesSql(pool)
-    this.#prune = pruneSql(pool)
-    this.#access = accessSql(pool)
+    this.#subscriptions = guarded(subscriptionsSql(pool))
+    this.#events = guarded(eventsSql(pool, schema))
+    this.#claims = guarded(claimsSql(pool))
+    this.#deliveries = guarded(deliveriesSql(pool))
+    this.#attempts = guarded(attemptsSql(pool))
+    this.#eventTypes = guarded(eventTypesSql(pool))
+    this.#prune = guarded(pruneSql(pool))
+    this.#access = guarded(accessSql(pool))
   }
 
   #open(): void {
@@ -101,7 +102,7 @@ export class PostgresStore implements Store {
    */
   async listen(onNotify: () => void): Promise<() => Promise<void>> {
     this.#open()
-    return this.#listeners.add(this.#config, onNotify)
+    return guard(() => this.#listeners.add(this.#config, onNotify))
   }
 
   async insertSubscription(subscription: StoredSubscription): Promise<void> {
@@ -139,6 +140,18 @@ export class PostgresStore implements Store {
     return this.#events.insert(event, deliveries)
   }
 
+  /**
+   * Publishes in a transaction of its own or, with `options.transaction`, on that client inside
+   * the caller's open transaction, which commits or rolls it back; its NOTIFY then reaches the
+   * workers only at the caller's commit.
+   *
+   * @example
+   * const client = await pool.connect()
+   * await client.query('BEGIN')
+   * await client.query('INSERT INTO orders (id) VALUES ($1)', [42])
+   * await store.publishEvent(event, { transaction: client })
+   * await client.query('COMMIT')
+   */
   async publishEvent(
     event: WebhookEvent,
     options: PublishEventOptions = {},
@@ -286,7 +299,7 @@ export class PostgresStore implements Store {
 
   async ping(): Promise<void> {
     this.#open()
-    await this.#pool.query('SELECT 1')
+    await guard(() => this.#pool.query('SELECT 1'))
   }
 
   async close(): Promise<void> {
@@ -317,5 +330,5 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     await pool.end()
     throw error
   }
-  return new PostgresStore(pool, config)
+  return new PostgresStore(pool, config, schema)
 }

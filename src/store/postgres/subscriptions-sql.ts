@@ -3,7 +3,7 @@ import { ConflictError } from '../../core/errors.ts'
 import { candidatePatterns, findOverlap } from '../../core/patterns.ts'
 import type { Page, StoredSubscription } from '../../core/types.ts'
 import type { SubscriptionQuery } from '../store.ts'
-import { exec, type Queryable, row, rows, statement } from './connection.ts'
+import { exec, type Queryable, row, rows, type Statement, statement } from './connection.ts'
 import { type Filters, newestFirstPage } from './paging.ts'
 import { subscriptionColumns, subscriptionRecord, toSubscription } from '../row-mapping.ts'
 import { transaction } from './transaction.ts'
@@ -46,11 +46,14 @@ const cancelPending = statement(
   `UPDATE deliveries SET status = 'cancelled', next_attempt_at = NULL, lease_token = NULL,
      updated_at = $1 WHERE subscription_id = $2 AND status = 'pending'`,
 )
-const matching = `FROM subscriptions WHERE state = 'active' AND tenant = $1 AND id IN (
-     SELECT subscription_id FROM subscription_patterns WHERE tenant = $1 AND pattern = ANY($2)
+// `prefix` goes before each table name: '' on the store's own connections, whose search_path is
+// the schema, or `"schema".` on a caller's client, whose search_path may be anything.
+const matching = (prefix: string) => `FROM ${prefix}subscriptions
+   WHERE state = 'active' AND tenant = $1 AND id IN (
+     SELECT subscription_id FROM ${prefix}subscription_patterns
+     WHERE tenant = $1 AND pattern = ANY($2)
    ) ORDER BY id`
-const selectMatching = statement(`SELECT * ${matching}`)
-const selectMatchingIds = statement(`SELECT id ${matching}`)
+const selectMatching = statement(`SELECT * ${matching('')}`)
 
 function values(s: StoredSubscription): unknown[] {
   const record = subscriptionRecord(s)
@@ -71,14 +74,13 @@ async function assertNoDuplicate(client: Queryable, s: StoredSubscription): Prom
   }
 }
 
-/** The ids of the active subscriptions of `tenant` matching `eventType`, in id order. */
-export async function matchingIds(
-  db: Queryable,
-  tenant: string,
-  eventType: string,
-): Promise<string[]> {
-  const found = await rows(db, selectMatchingIds, [tenant, candidatePatterns(eventType)])
-  return found.map((r) => r.id as string)
+/**
+ * The query of the ids of the active subscriptions of tenant `$1` with a pattern in `$2` (the
+ * candidate patterns of an event type), in id order, with `prefix` ('' or `"schema".`) before
+ * each table name.
+ */
+export function matchingIdsQuery(prefix: string): Statement {
+  return statement(`SELECT id ${matching(prefix)}`)
 }
 
 /** Returns the subscription operations, run on `pool`. */

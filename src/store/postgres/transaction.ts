@@ -36,6 +36,13 @@ export function transaction<T>(
     const client = await pool.connect()
     // A client whose ROLLBACK failed is in an unknown state: it is destroyed, not pooled again.
     let broken: Error | undefined
+    // A checked-out client has no 'error' listener of the pool's, and a dropped connection (a
+    // server restart) emits 'error' even while a query is failing with it: unheard, that would
+    // end the process. The failing query reports the problem; the client is not pooled again.
+    const onError = (error: Error): void => {
+      broken = error
+    }
+    client.on('error', onError)
     try {
       await client.query('BEGIN')
       const result = await fn(client)
@@ -49,6 +56,7 @@ export function transaction<T>(
       }
       throw error
     } finally {
+      client.removeListener('error', onError)
       client.release(broken)
     }
   })

@@ -1,4 +1,4 @@
-import { HookrelayError } from '../../core/errors.ts'
+import { HookrelayError, ValidationError } from '../../core/errors.ts'
 import { newId } from '../../core/ids.ts'
 import type {
   ApiKey,
@@ -141,6 +141,12 @@ export class SqliteStore implements Store {
     options: PublishEventOptions = {},
   ): Promise<InsertedEvent> {
     this.#open()
+    if (options.transaction !== undefined) {
+      throw new ValidationError(
+        'transaction',
+        'only a PostgreSQL store can write inside a caller transaction',
+      )
+    }
     return this.#conn.transaction(() => {
       const at = Date.parse(event.timestamp)
       const deliveries: NewDelivery[] = []

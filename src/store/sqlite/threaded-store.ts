@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads'
-import { HookrelayError } from '../../core/errors.ts'
+import { HookrelayError, ValidationError } from '../../core/errors.ts'
 import type {
   ApiKey,
   Attempt,
@@ -154,6 +154,15 @@ export class ThreadedSqliteStore implements Store {
   }
 
   publishEvent(event: WebhookEvent, options?: PublishEventOptions): Promise<InsertedEvent> {
+    // Refused here, before anything is posted: a pg client cannot cross to the thread anyway.
+    if (options?.transaction !== undefined) {
+      return Promise.reject(
+        new ValidationError(
+          'transaction',
+          'only a PostgreSQL store can write inside a caller transaction',
+        ),
+      )
+    }
     return this.#call('publishEvent', event, options)
   }
 

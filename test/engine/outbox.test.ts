@@ -27,22 +27,6 @@ if (url === undefined || url === '') {
   outboxTests(url)
 }
 
-/** Resolves when `receiver` has `count` requests, or rejects after `ms`. */
-async function within(receiver: TestReceiver, count: number, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`${count} deliveries did not arrive in ${ms} ms`)),
-      ms,
-    )
-  })
-  try {
-    await Promise.race([receiver.waitFor(count), timeout])
-  } finally {
-    clearTimeout(timer)
-  }
-}
-
 const common = { allowPrivateNetworks: ['127.0.0.0/8'], logger: silentLogger }
 const order = (id: number, idempotencyKey?: string) => ({
   tenant: 'acme',
@@ -139,7 +123,7 @@ function outboxTests(url: string): void {
       engines.push(worker)
       // One ordinary publish first, so the worker is idle and listening before the commit.
       await hooks.publish(order(1))
-      await within(receiver, 1, 10_000)
+      await receiver.waitWithin(1, 10_000)
 
       const published = await inTransaction('COMMIT', async (client) => {
         await client.query(`INSERT INTO ${schema}.orders (id) VALUES ($1)`, [42])
@@ -148,7 +132,7 @@ function outboxTests(url: string): void {
         await assert.rejects(hooks.events.get(event.id), NotFoundError)
         return event
       })
-      await within(receiver, 2, 5_000)
+      await receiver.waitWithin(2, 5_000)
       const sent = receiver.at('/orders')
       assert.equal(sent[1]?.headers['webhook-id'], published.id)
       assert.deepEqual(JSON.parse(sent[1]?.body ?? '{}').data, { id: 42 })

@@ -18,22 +18,6 @@ if (url === undefined || url === '') {
   engineTests(url)
 }
 
-/** Resolves when `receiver` has `count` requests, or rejects after `ms`. */
-async function within(receiver: TestReceiver, count: number, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`${count} deliveries did not arrive in ${ms} ms`)),
-      ms,
-    )
-  })
-  try {
-    await Promise.race([receiver.waitFor(count), timeout])
-  } finally {
-    clearTimeout(timer)
-  }
-}
-
 function engineTests(url: string): void {
   const admin = new pg.Pool({ connectionString: url, max: 1 })
   after(() => admin.end())
@@ -63,10 +47,10 @@ function engineTests(url: string): void {
           config: { url: `${receiver.url}/orders` },
         })
         await api.publish({ tenant: 'acme', type: 'order.created', data: { n: 1 } })
-        await within(receiver, 1, 10_000)
+        await receiver.waitWithin(1, 10_000)
         // The worker is idle now; the next publish must wake it.
         const second = await api.publish({ tenant: 'acme', type: 'order.paid', data: { n: 2 } })
-        await within(receiver, 2, 5_000)
+        await receiver.waitWithin(2, 5_000)
         assert.equal(receiver.at('/orders')[1]?.headers['webhook-id'], second.id)
         assert.equal(receiver.at('/orders').length, 2, 'each event was sent once')
       } finally {

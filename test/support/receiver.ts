@@ -92,6 +92,22 @@ export class TestReceiver {
     return new Promise((resolve) => this.#waiters.push({ count, resolve }))
   }
 
+  /** Like `waitFor`, but rejects when `count` requests have not arrived within `ms`. */
+  async waitWithin(count: number, ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`${count} requests did not arrive in ${ms} ms`)),
+        ms,
+      )
+    })
+    try {
+      await Promise.race([this.waitFor(count), timeout])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
   async close(): Promise<void> {
     for (const socket of this.#sockets) socket.destroy()
     await new Promise<void>((resolve) => this.#server.close(() => resolve()))

@@ -18,6 +18,11 @@ export function successRecords(claimed: ClaimedDelivery[]): AttemptRecord[] {
       durationMs: 1,
       statusCode: 200,
       error: null,
+      requestHeaders: {
+        'content-type': 'application/json',
+        'webhook-id': c.event.id,
+        'webhook-signature': 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=',
+      },
       responseHeaders: {
         'content-length': '0',
         connection: 'keep-alive',

@@ -107,6 +107,11 @@ export class TenantsApi {
     return tenant
   }
 
+  /** Every tenant, by id. */
+  list(): Promise<Tenant[]> {
+    return this.#ctx.store.listTenants()
+  }
+
   /** One tenant. Throws `NotFoundError` when it does not exist. */
   async get(id: string): Promise<Tenant> {
     const tenant = await this.#ctx.store.getTenant(id)

@@ -1,6 +1,13 @@
 import { NotFoundError } from './core/errors.ts'
-import type { Attempt, Delivery, Page, WebhookEvent } from './core/types.ts'
-import { eventName, tenantOf } from './core/validate.ts'
+import type {
+  Attempt,
+  Delivery,
+  DeliveryCounts,
+  DeliveryStatus,
+  Page,
+  WebhookEvent,
+} from './core/types.ts'
+import { eventName, oneOf, tenantOf, timeOf } from './core/validate.ts'
 import { attemptDelivery } from './delivery/attempt.ts'
 import type { EngineContext } from './engine-context.ts'
 import { pageLimit } from './subscriptions-api.ts'
@@ -11,6 +18,27 @@ export interface EventDetail extends WebhookEvent {
   attempts: Attempt[]
 }
 
+/** An event in a list, with how many of its deliveries are in each status. */
+export interface ListedEvent extends WebhookEvent {
+  deliveryCounts: DeliveryCounts
+}
+
+/** Filters of `events.list`. Times are dates, ISO 8601 strings or epoch ms. */
+export interface EventListQuery {
+  tenant?: string
+  type?: string
+  /** Events at or after this time. */
+  since?: Date | string | number
+  /** Events before this time. */
+  until?: Date | string | number
+  /** Events with at least one delivery in this status. */
+  status?: DeliveryStatus
+  limit?: number
+  cursor?: string
+}
+
+const statuses: readonly DeliveryStatus[] = ['pending', 'succeeded', 'failed', 'cancelled']
+
 /** `hooks.events`: the tenant's events, newest first, and one event in full. */
 export class EventsApi {
   readonly #ctx: EngineContext
@@ -19,16 +47,26 @@ export class EventsApi {
     this.#ctx = context
   }
 
-  /** The tenant's events, newest first, optionally of one `type`. */
-  list(
-    query: { tenant?: string; type?: string; limit?: number; cursor?: string } = {},
-  ): Promise<Page<WebhookEvent>> {
-    return this.#ctx.store.listEvents({
+  /**
+   * The tenant's events, newest first, filtered by `type`, time and delivery status, each with its
+   * delivery counts.
+   */
+  async list(query: EventListQuery = {}): Promise<Page<ListedEvent>> {
+    const page = await this.#ctx.store.listEvents({
       tenant: tenantOf(query.tenant),
       type: query.type === undefined ? undefined : eventName(query.type, 'type'),
+      since: timeOf(query.since, 'since'),
+      until: timeOf(query.until, 'until'),
+      status: query.status === undefined ? undefined : oneOf(query.status, 'status', statuses),
       limit: pageLimit(query.limit),
       cursor: query.cursor,
     })
+    const counts = await this.#ctx.store.countDeliveries(page.data.map((e) => e.id))
+    const data = page.data.map((event) => ({
+      ...event,
+      deliveryCounts: counts[event.id] ?? { pending: 0, succeeded: 0, failed: 0, cancelled: 0 },
+    }))
+    return { data, nextCursor: page.nextCursor }
   }
 
   /** One event with its deliveries and attempts. Throws `NotFoundError`. */

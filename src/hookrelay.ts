@@ -15,6 +15,7 @@ import { DeliveryWorker } from './delivery/worker.ts'
 import type { EngineContext } from './engine-context.ts'
 import { EventTypeCatalog } from './event-types.ts'
 import { DeliveriesApi, EventsApi } from './events-api.ts'
+import { StatsApi } from './stats-api.ts'
 import { KeyedLock } from './keyed-lock.ts'
 import { type EventListener, Listeners } from './listeners.ts'
 import { type HookrelayOptions, type ResolvedOptions, resolveOptions } from './options.ts'
@@ -77,6 +78,8 @@ export class Hookrelay {
   readonly events: EventsApi
   /** One delivery, its attempts, and a manual re-send. */
   readonly deliveries: DeliveriesApi
+  /** Success rates, attempts per minute and latency percentiles, from the attempt log. */
+  readonly stats: StatsApi
   /** The event-type catalogue, with optional JSON Schemas checked on publish. */
   readonly eventTypes: EventTypeCatalog
   /** Tenants, to which API keys belong (the standalone server's admin routes). */
@@ -134,6 +137,7 @@ export class Hookrelay {
     })
     this.subscriptions = new SubscriptionsApi(context)
     this.events = new EventsApi(context)
+    this.stats = new StatsApi(context)
     this.tenants = new TenantsApi(context)
     this.keys = new ApiKeysApi(context)
     this.deliveries = new DeliveriesApi(context)

@@ -29,7 +29,9 @@ export { generateSecret } from './core/signing/index.ts'
 export type { SubscriptionInput, SubscriptionPatch } from './core/subscription-input.ts'
 export type * from './core/types.ts'
 export type { EventTypeInput } from './event-types.ts'
-export type { EventDetail } from './events-api.ts'
+export type { Percentiles, SubscriptionStats, SubscriptionSummary } from './core/attempt-stats.ts'
+export type { EventDetail, EventListQuery, ListedEvent } from './events-api.ts'
+export type { StatsWindow } from './stats-api.ts'
 export {
   createHookrelay,
   Hookrelay,

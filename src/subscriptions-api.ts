@@ -17,7 +17,7 @@ import type {
   Subscription,
   SubscriptionState,
 } from './core/types.ts'
-import { eventName, numberIn, oneOf, tenantOf } from './core/validate.ts'
+import { eventName, numberIn, oneOf, tenantOf, timeOf } from './core/validate.ts'
 import { buildRequest } from './delivery/attempt.ts'
 import type { EngineContext } from './engine-context.ts'
 
@@ -186,6 +186,13 @@ export class SubscriptionsApi {
     return this.#ctx.store.lastFailedAttempt(id)
   }
 
+  /** The secret that signs now (the one `create` showed, or the latest rotation's). */
+  async secret(id: string): Promise<{ secret: string }> {
+    const stored = await this.#load(id)
+    const current = stored.secrets.find((s) => s.expiresAt === null) ?? stored.secrets[0]
+    return { secret: current?.secret ?? '' }
+  }
+
   /**
    * Replaces the signing secret (a new one is generated unless given); the old one keeps signing
    * for 24 h so receivers can switch over.
@@ -224,7 +231,7 @@ export class SubscriptionsApi {
         `subscription ${id} is ${subscription.state}: set its state to active before recovering`,
       )
     }
-    const since = new Date(options?.since as string).getTime()
+    const since = timeOf(options?.since, 'since') ?? Number.NaN
     if (Number.isNaN(since)) throw new ValidationError('since', 'must be a date or a time in ms')
     const now = this.#ctx.options.now()
     const queued = await this.#ctx.store.recoverDeliveries(subscription, since, now)

@@ -33,6 +33,14 @@ export function newId(kind: IdKind, now: number = Date.now()): string {
   return `${idPrefixes[kind]}_${encodeTime(lastTime)}${encodeRandom(lastRandom)}`
 }
 
+/**
+ * The smallest ID of `kind` made at or after `time` (epoch ms): IDs sort by time, so
+ * `id >= idFloor(kind, since)` selects by creation time through the primary key.
+ */
+export function idFloor(kind: IdKind, time: number): string {
+  return `${idPrefixes[kind]}_${encodeTime(Math.max(0, Math.floor(time)))}`
+}
+
 // Randomness is drawn 10 bytes at a time from a pooled buffer: one system call per 409 IDs.
 const pool = new Uint8Array(4096)
 let poolOffset = pool.length

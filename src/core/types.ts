@@ -89,10 +89,24 @@ export interface Attempt {
   /** The receiver's status, or null when no answer came (network error, timeout, refused URL). */
   statusCode: number | null
   error: string | null
+  /** The headers that were sent, signature included; `{}` for attempts recorded before 0.2. */
+  requestHeaders: Record<string, string>
   responseHeaders: Record<string, string>
   /** The first 4 KiB of the response body. */
   responseBody: string
 }
+
+/** An attempt reduced to what statistics need. */
+export interface AttemptTiming {
+  subscriptionId: string
+  /** Epoch ms. */
+  startedAt: number
+  durationMs: number
+  statusCode: number | null
+}
+
+/** How many deliveries of one event are in each status. */
+export type DeliveryCounts = Record<DeliveryStatus, number>
 
 /** A registered event type: a description and an optional JSON Schema checked on publish. */
 export interface EventType {

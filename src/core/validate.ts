@@ -93,3 +93,14 @@ export function retryScheduleOf(value: unknown, field = 'retrySchedule'): number
   }
   return value.map((delay, i) => numberIn(delay, `${field}[${i}]`, 0, maxRetryDelayMs))
 }
+
+/** A time filter as epoch ms; undefined stays undefined. Throws `ValidationError` naming `field`. */
+export function timeOf(
+  value: Date | string | number | undefined,
+  field: string,
+): number | undefined {
+  if (value === undefined) return undefined
+  const time = value instanceof Date ? value.getTime() : new Date(value).getTime()
+  if (Number.isNaN(time)) throw new ValidationError(field, 'must be a date, an ISO 8601 time or ms')
+  return time
+}

@@ -84,6 +84,7 @@ export async function attemptDelivery(
       durationMs: result.durationMs,
       statusCode: result.statusCode,
       error: result.error,
+      requestHeaders: result.requestHeaders,
       responseHeaders: result.responseHeaders,
       responseBody: result.responseBody,
     },

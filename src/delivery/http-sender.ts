@@ -19,6 +19,8 @@ export interface SendRequest {
 export interface SendResult extends CallResult {
   error: string | null
   durationMs: number
+  /** The headers sent, as recorded with the attempt. */
+  requestHeaders: Record<string, string>
   responseHeaders: Record<string, string>
   responseBody: string
 }
@@ -62,16 +64,17 @@ export class HttpSender {
     const controller = new AbortController()
     const { signal } = controller
     const timer = setTimeout(() => controller.abort(), req.timeoutMs)
+    const requestHeaders = {
+      ...req.headers,
+      'content-type': 'application/json',
+      'user-agent': this.#userAgent,
+    }
     try {
       if (!this.#passedUrls.has(req.url)) await this.#checkLiteral(req.url)
       const response = await request(req.url, {
         method: 'POST',
         dispatcher: this.#dispatcher,
-        headers: {
-          ...req.headers,
-          'content-type': 'application/json',
-          'user-agent': this.#userAgent,
-        },
+        headers: requestHeaders,
         body: req.body,
         signal,
       })
@@ -87,6 +90,7 @@ export class HttpSender {
         retryAfterMs: parseRetryAfter(responseHeaders['retry-after'], Date.now()),
         error: isSuccess(response.statusCode) ? null : `HTTP ${response.statusCode}`,
         durationMs: Math.round(performance.now() - started),
+        requestHeaders,
         responseHeaders,
         responseBody,
       }
@@ -96,6 +100,7 @@ export class HttpSender {
         ...describeFailure(err, signal.aborted, req.timeoutMs),
         retryAfterMs: null,
         durationMs: Math.round(performance.now() - started),
+        requestHeaders,
         responseHeaders: {},
         responseBody: '',
       }

@@ -3,6 +3,7 @@ import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify'
 import type { Hookrelay } from '../hookrelay.ts'
 import type { RoleNames } from './auth.ts'
+import { dashboard } from './dashboard.ts'
 import { createMetrics } from './metrics.ts'
 import { hookrelayPlugin } from './plugin.ts'
 import { errorHandler, HttpProblem } from './problem.ts'
@@ -81,6 +82,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       ...(options.roles === undefined ? {} : { roles: options.roles }),
       rateLimit: options.rateLimit ?? 1_000,
     })
+    await app.register(dashboard)
   }
 
   const metrics = createMetrics(hooks)

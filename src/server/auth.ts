@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify'
+import { tenantOf as validTenant } from '../core/validate.ts'
 import { TokenBucket } from '../delivery/token-bucket.ts'
 import type { Hookrelay } from '../hookrelay.ts'
 import { HttpProblem } from './problem.ts'
@@ -30,8 +31,17 @@ export interface Principal {
  */
 export type Authenticate = (request: FastifyRequest) => Principal | null | Promise<Principal | null>
 
-/** Which routes need which role; `public` ones need no credentials at all. */
-export type RouteAccess = Role | 'public'
+/**
+ * Which routes need which role; `authenticated` ones any valid credentials, `public` ones none.
+ * The admin role may call every route.
+ */
+export type RouteAccess = Role | 'authenticated' | 'public'
+
+/**
+ * The header with which an admin key acts for one tenant (the dashboard's tenant picker). Only
+ * callers with the admin role may send it; others get a 403.
+ */
+export const tenantHeader = 'hookrelay-tenant'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -76,14 +86,27 @@ export function authorize(options: AuthorizeOptions) {
     const access = request.routeOptions.config.access ?? 'user'
     request.principal = null
     if (access === 'public') return
-    const principal = await options.authenticate(request)
+    let principal = await options.authenticate(request)
     if (principal === null) {
       throw new HttpProblem(401, 'unauthorized', 'send a valid API key as Authorization: Bearer', {
         'www-authenticate': 'Bearer',
       })
     }
-    if (options.roles !== null && !principal.roles.includes(options.roles[access])) {
+    const isAdmin = options.roles !== null && principal.roles.includes(options.roles.admin)
+    if (
+      options.roles !== null &&
+      access !== 'authenticated' &&
+      !isAdmin &&
+      !principal.roles.includes(options.roles[access])
+    ) {
       throw new HttpProblem(403, 'forbidden', `this route needs the ${options.roles[access]} role`)
+    }
+    const actingFor = request.headers[tenantHeader]
+    if (actingFor !== undefined) {
+      if (!isAdmin || principal.tenant !== null) {
+        throw new HttpProblem(403, 'forbidden', `only admin keys may send ${tenantHeader}`)
+      }
+      principal = { ...principal, tenant: validTenant(actingFor, 'Hookrelay-Tenant') }
     }
     if (options.rateLimit > 0) {
       const who = `${principal.tenant ?? ''}\u0000${principal.userId ?? ''}`
@@ -108,7 +131,11 @@ export function authorize(options: AuthorizeOptions) {
 export function tenantOf(request: FastifyRequest): string {
   const tenant = request.principal?.tenant ?? null
   if (tenant === null) {
-    throw new HttpProblem(403, 'forbidden', 'this route needs a tenant key; admin keys have none')
+    throw new HttpProblem(
+      403,
+      'forbidden',
+      'this route needs a tenant key, or an admin key with a Hookrelay-Tenant header',
+    )
   }
   return tenant
 }

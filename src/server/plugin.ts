@@ -12,6 +12,8 @@ import { errorHandler, HttpProblem } from './problem.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { eventTypeRoutes } from './routes/event-types.ts'
 import { eventRoutes } from './routes/events.ts'
+import { meRoutes } from './routes/me.ts'
+import { statsRoutes } from './routes/stats.ts'
 import { subscriptionRoutes } from './routes/subscriptions.ts'
 import { schemas } from './schemas.ts'
 
@@ -85,7 +87,9 @@ export const hookrelayPlugin: FastifyPluginAsync<HookrelayPluginOptions> = async
   )
 
   subscriptionRoutes(app, hooks)
+  statsRoutes(app, hooks)
   eventRoutes(app, hooks)
+  meRoutes(app)
   eventTypeRoutes(app, hooks)
   if (options.admin ?? options.authenticate === undefined) adminRoutes(app, hooks)
 }

@@ -119,6 +119,11 @@ export const schemas = [
       durationMs: { type: 'integer' },
       statusCode: nullable({ type: 'integer' }),
       error: nullable({ type: 'string' }),
+      requestHeaders: {
+        type: 'object',
+        additionalProperties: { type: 'string' },
+        description: 'The headers sent, signature included',
+      },
       responseHeaders: { type: 'object', additionalProperties: { type: 'string' } },
       responseBody: { type: 'string' },
     },

@@ -1,6 +1,7 @@
 import type {
   ApiKey,
   Attempt,
+  AttemptTiming,
   AttemptTrigger,
   Delivery,
   DeliveryStatus,
@@ -179,8 +180,19 @@ export function toAttempt(row: Row): Attempt {
     durationMs: num(row, 'duration_ms'),
     statusCode: numOrNull(row, 'status_code'),
     error: textOrNull(row, 'error'),
+    requestHeaders: json<Record<string, string>>(row, 'request_headers'),
     responseHeaders: json<Record<string, string>>(row, 'response_headers'),
     responseBody: text(row, 'response_body'),
+  }
+}
+
+/** An attempt row's timing columns. */
+export function toAttemptTiming(row: Row): AttemptTiming {
+  return {
+    subscriptionId: text(row, 'subscription_id'),
+    startedAt: num(row, 'started_at'),
+    durationMs: num(row, 'duration_ms'),
+    statusCode: numOrNull(row, 'status_code'),
   }
 }
 

@@ -1,8 +1,10 @@
 import type {
   ApiKey,
   Attempt,
+  AttemptTiming,
   BacklogStats,
   Delivery,
+  DeliveryCounts,
   DeliveryStatus,
   EventType,
   Page,
@@ -38,6 +40,12 @@ export interface SubscriptionQuery {
 export interface EventQuery {
   tenant: string
   type?: string | undefined
+  /** Events with a timestamp at or after this (epoch ms). */
+  since?: number | undefined
+  /** Events with a timestamp before this (epoch ms). */
+  until?: number | undefined
+  /** Events with at least one delivery in this status. */
+  status?: DeliveryStatus | undefined
   limit: number
   cursor?: string | undefined
 }
@@ -50,6 +58,16 @@ export interface DeliveryQuery {
   status?: DeliveryStatus | undefined
   limit: number
   cursor?: string | undefined
+}
+
+/** Filters of `listAttemptTimings`, newest first. */
+export interface AttemptTimingQuery {
+  tenant: string
+  /** Only this subscription's attempts; every subscription of the tenant without it. */
+  subscriptionId?: string | undefined
+  /** Attempts started at or after this (epoch ms). */
+  since: number
+  limit: number
 }
 
 /** A delivery to write with its event. */
@@ -195,6 +213,8 @@ export interface Store {
   publishEvent(event: WebhookEvent, options?: PublishEventOptions): Promise<InsertedEvent>
   getEvent(id: string): Promise<WebhookEvent | null>
   listEvents(query: EventQuery): Promise<Page<WebhookEvent>>
+  /** For each event id, how many of its deliveries are in each status (zeros included). */
+  countDeliveries(eventIds: string[]): Promise<Record<string, DeliveryCounts>>
   /** Events of `tenant` at or after `since` (epoch ms), by (timestamp, id), at most `limit`,
    * after the event `afterId` when given. */
   listEventsSince(
@@ -240,6 +260,8 @@ export interface Store {
   listAttempts(filter: { deliveryId: string } | { eventId: string }): Promise<Attempt[]>
   /** The subscription's most recent attempt that failed, or null. */
   lastFailedAttempt(subscriptionId: string): Promise<Attempt | null>
+  /** Start, duration and status of recent attempts, newest first: what charts are drawn from. */
+  listAttemptTimings(query: AttemptTimingQuery): Promise<AttemptTiming[]>
 
   upsertEventType(eventType: EventType): Promise<void>
   getEventType(name: string): Promise<EventType | null>
@@ -252,6 +274,8 @@ export interface Store {
   /** Writes a tenant. Throws `ConflictError` (`conflict`) when the id exists. */
   insertTenant(tenant: Tenant): Promise<void>
   getTenant(id: string): Promise<Tenant | null>
+  /** Every tenant, by id. */
+  listTenants(): Promise<Tenant[]>
   /** Writes an API key. Its tenant, when not null, must exist (else `NotFoundError`). */
   insertApiKey(key: StoredApiKey): Promise<void>
   /** The key whose hash is `hash`, or null. */

@@ -105,6 +105,27 @@ const tenantRoutes: Record<string, (acme: AcmeObjects) => Probe> = {
     params: { id: acme.subscriptionId },
     outcome: hidden,
   }),
+  'GET /webhooks/subscriptions/:id/secret': (acme) => ({
+    params: { id: acme.subscriptionId },
+    outcome: hidden,
+  }),
+  'GET /webhooks/subscriptions/:id/stats': (acme) => ({
+    params: { id: acme.subscriptionId },
+    outcome: hidden,
+  }),
+  'GET /webhooks/subscriptions/stats': (acme) => ({
+    outcome: { kind: 'scoped', status: 200 },
+    check: (response) =>
+      assert.ok(
+        response.body.data.every(
+          (row: { subscriptionId: string }) => row.subscriptionId !== acme.subscriptionId,
+        ),
+      ),
+  }),
+  'GET /webhooks/me': () => ({
+    outcome: { kind: 'scoped', status: 200 },
+    check: (response) => assert.equal(response.body.tenant, 'globex'),
+  }),
   'POST /webhooks/events': () => ({
     body: { type: 'order.created', data: { from: 'globex' } },
     outcome: { kind: 'scoped', status: 202 },
@@ -139,6 +160,8 @@ const tenantRoutes: Record<string, (acme: AcmeObjects) => Probe> = {
 /** Every admin route, called with each of globex's keys: always 403. */
 const adminRoutes: Record<string, (acme: AcmeObjects) => Omit<Probe, 'outcome'>> = {
   'POST /admin/tenants': () => ({ body: { id: 'globex-two' } }),
+  'GET /admin/tenants': () => ({}),
+  'GET /admin/tenants/:id/keys': () => ({ params: { id: 'acme' } }),
   'POST /admin/tenants/:id/keys': () => ({ params: { id: 'acme' }, body: { roles: ['user'] } }),
   'DELETE /admin/keys/:id': (acme) => ({ params: { id: acme.keyId } }),
 }
@@ -363,11 +386,13 @@ describe('tenant isolation', () => {
     assert.equal(acmeKeys.length, 4, 'a key was made for acme')
   })
 
-  it('refuses the admin key on every tenant route: it belongs to no tenant', async () => {
+  it('refuses the admin key on every tenant route without Hookrelay-Tenant: it belongs to no tenant', async () => {
     const acme = await seedAcme(t)
     for (const [route, entry] of Object.entries(tenantRoutes)) {
-      if (route === 'PUT /webhooks/event-types/:name') continue // the admin's own route
       const probe = entry(acme)
+      // The catalogue is every tenant's, and `me` answers for any key.
+      if (probe.outcome.kind === 'shared' || route === 'GET /webhooks/me') continue
+      if (route === 'PUT /webhooks/event-types/:name') continue // the admin's own route
       const { method, url } = requestOf(route, probe)
       const response = await t.call(t.adminKey, method, url, probe.body)
       assertProblem(response, 403, 'forbidden')

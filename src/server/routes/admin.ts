@@ -3,6 +3,22 @@ import type { Hookrelay } from '../../hookrelay.ts'
 import { problemResponses } from '../schemas.ts'
 
 const tags = ['admin']
+const tenantId = {
+  type: 'object',
+  properties: { id: { type: 'string', minLength: 1, maxLength: 64 } },
+  required: ['id'],
+} as const
+const apiKey = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    tenant: { type: ['string', 'null'] },
+    name: { type: ['string', 'null'] },
+    roles: { type: 'array', items: { type: 'string' } },
+    createdAt: { type: 'string', format: 'date-time' },
+  },
+  required: ['id', 'roles'],
+} as const
 const tenant = {
   type: 'object',
   properties: {
@@ -37,6 +53,53 @@ export function adminRoutes(app: FastifyInstance, hooks: Hookrelay): void {
     async (request, reply) => reply.code(201).send(await hooks.tenants.create(request.body)),
   )
 
+  app.get(
+    '/admin/tenants',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags,
+        summary: 'Every tenant, by id',
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              data: { type: 'array', items: tenant },
+              nextCursor: { type: 'null' },
+            },
+            required: ['data', 'nextCursor'],
+          },
+          ...problemResponses,
+        },
+      },
+    },
+    async () => ({ data: await hooks.tenants.list(), nextCursor: null }),
+  )
+
+  app.get<{ Params: { id: string } }>(
+    '/admin/tenants/:id/keys',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags,
+        summary: "A tenant's API keys, oldest first (never the keys themselves)",
+        params: tenantId,
+        response: {
+          200: {
+            type: 'object',
+            properties: { data: { type: 'array', items: apiKey } },
+            required: ['data'],
+          },
+          ...problemResponses,
+        },
+      },
+    },
+    async (request) => {
+      await hooks.tenants.get(request.params.id)
+      return { data: await hooks.keys.list(request.params.id) }
+    },
+  )
+
   app.post<{ Params: { id: string }; Body: { roles: string[]; name?: string } }>(
     '/admin/tenants/:id/keys',
     {
@@ -44,11 +107,7 @@ export function adminRoutes(app: FastifyInstance, hooks: Hookrelay): void {
       schema: {
         tags,
         summary: 'Create an API key for a tenant (the key is shown only in this answer)',
-        params: {
-          type: 'object',
-          properties: { id: { type: 'string', minLength: 1, maxLength: 64 } },
-          required: ['id'],
-        },
+        params: tenantId,
         body: {
           type: 'object',
           additionalProperties: false,
@@ -66,14 +125,7 @@ export function adminRoutes(app: FastifyInstance, hooks: Hookrelay): void {
         response: {
           201: {
             type: 'object',
-            properties: {
-              id: { type: 'string' },
-              key: { type: 'string' },
-              tenant: { type: ['string', 'null'] },
-              name: { type: ['string', 'null'] },
-              roles: { type: 'array', items: { type: 'string' } },
-              createdAt: { type: 'string', format: 'date-time' },
-            },
+            properties: { ...apiKey.properties, key: { type: 'string' } },
             required: ['id', 'key', 'roles'],
           },
           ...problemResponses,

@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify'
 import { NotFoundError } from '../../core/errors.ts'
 import type { EntityChangeInput, PublishInput } from '../../core/event-input.ts'
+import type { EventListQuery } from '../../events-api.ts'
 import type { Hookrelay } from '../../hookrelay.ts'
 import { tenantOf } from '../auth.ts'
-import { idParams, pageOf, pageQuery, problemResponses } from '../schemas.ts'
+import { idParams, pageQuery, problemResponses } from '../schemas.ts'
 
 type IdParams = { Params: { id: string } }
 
@@ -75,18 +76,58 @@ export function eventRoutes(app: FastifyInstance, hooks: Hookrelay): void {
     },
   )
 
-  app.get<{ Querystring: { type?: string; limit?: number; cursor?: string } }>(
+  app.get<{ Querystring: Omit<EventListQuery, 'tenant'> }>(
     '/webhooks/events',
     {
       config: { access: 'user' },
       schema: {
         tags: ['events'],
-        summary: "The tenant's events, newest first",
+        summary: "The tenant's events, newest first, each with its delivery counts",
         querystring: {
           type: 'object',
-          properties: { type: { type: 'string', maxLength: 100 }, ...pageQuery },
+          properties: {
+            type: { type: 'string', maxLength: 100 },
+            since: { type: 'string', maxLength: 40, description: 'At or after this ISO 8601 time' },
+            until: { type: 'string', maxLength: 40, description: 'Before this ISO 8601 time' },
+            status: {
+              enum: ['pending', 'succeeded', 'failed', 'cancelled'],
+              description: 'Events with at least one delivery in this status',
+            },
+            ...pageQuery,
+          },
         },
-        response: { 200: pageOf('Event'), ...problemResponses },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              data: {
+                type: 'array',
+                items: {
+                  allOf: [
+                    { $ref: 'Event#' },
+                    {
+                      type: 'object',
+                      properties: {
+                        deliveryCounts: {
+                          type: 'object',
+                          properties: {
+                            pending: { type: 'integer' },
+                            succeeded: { type: 'integer' },
+                            failed: { type: 'integer' },
+                            cancelled: { type: 'integer' },
+                          },
+                        },
+                      },
+                    },
+                  ],
+                },
+              },
+              nextCursor: { type: ['string', 'null'] },
+            },
+            required: ['data', 'nextCursor'],
+          },
+          ...problemResponses,
+        },
       },
     },
     (request) => hooks.events.list({ ...request.query, tenant: tenantOf(request) }),

@@ -226,6 +226,26 @@ export function subscriptionRoutes(app: FastifyInstance, hooks: Hookrelay): void
     },
   )
 
+  app.get<IdParams>(
+    `${base}/:id/secret`,
+    {
+      config: { access: 'user' },
+      schema: {
+        tags,
+        summary: 'The secret that signs now',
+        params: idParams('sub'),
+        response: {
+          200: { type: 'object', properties: { secret: { type: 'string' } }, required: ['secret'] },
+          ...problemResponses,
+        },
+      },
+    },
+    async (request) => {
+      const { id } = await ownSubscription(hooks, request.params.id, tenantOf(request))
+      return hooks.subscriptions.secret(id)
+    },
+  )
+
   app.post<IdParams & { Body: { secret?: string } | undefined }>(
     `${base}/:id/rotate-secret`,
     {

@@ -11,6 +11,7 @@ const insertTenant = statement(
   'INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
 )
 const selectTenant = statement('SELECT * FROM tenants WHERE id = $1')
+const selectTenants = statement('SELECT * FROM tenants ORDER BY id')
 const tenantExists = statement('SELECT 1 FROM tenants WHERE id = $1')
 // Written only when its tenant exists (or it is an admin key), in one statement; both the id and
 // the hash are unique, and either clash leaves the row unwritten. Which of the two stopped it is
@@ -53,6 +54,10 @@ export function accessSql(pool: pg.Pool) {
     async getTenant(id: string): Promise<Tenant | null> {
       const found = await row(pool, selectTenant, [id])
       return found === undefined ? null : toTenant(found)
+    },
+
+    async listTenants(): Promise<Tenant[]> {
+      return (await rows(pool, selectTenants, [])).map(toTenant)
     },
 
     async insertApiKey(key: StoredApiKey): Promise<void> {

@@ -1,9 +1,10 @@
 import type pg from 'pg'
 import { isSuccess } from '../../core/attempt-outcome.ts'
-import type { Attempt } from '../../core/types.ts'
-import type { AttemptRecord, SubscriptionHealth } from '../store.ts'
+import { idFloor } from '../../core/ids.ts'
+import type { Attempt, AttemptTiming } from '../../core/types.ts'
+import type { AttemptRecord, AttemptTimingQuery, SubscriptionHealth } from '../store.ts'
 import { notifyChannel, row, rows, statement } from './connection.ts'
-import { ms, toAttempt } from '../row-mapping.ts'
+import { ms, toAttempt, toAttemptTiming } from '../row-mapping.ts'
 import { pgText } from './pg-text.ts'
 import { retrying } from './transaction.ts'
 
@@ -28,10 +29,11 @@ interface RunChange {
 const record = statement(
   `WITH logged AS (
      INSERT INTO attempts (id, delivery_id, event_id, subscription_id, tenant, trigger, started_at,
-       duration_ms, status_code, error, response_headers, response_body, created_at)
+       duration_ms, status_code, error, response_headers, response_body, request_headers,
+       created_at)
      SELECT a.*, $13::bigint FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],
        $5::text[], $6::text[], $7::bigint[], $8::int[], $9::int[], $10::text[], $11::text[],
-       $12::text[]) AS a
+       $12::text[], $23::text[]) AS a
      RETURNING 1
    ), changes AS (
      -- As if recorded one by one: only the lease holder moves a delivery on, and the first of
@@ -79,6 +81,16 @@ const selectLastFailed = statement(
   `SELECT * FROM attempts WHERE subscription_id = $1
      AND (status_code IS NULL OR status_code < 200 OR status_code >= 300)
    ORDER BY id DESC LIMIT 1`,
+)
+
+// Attempt ids sort by start time, so the window is a range of the primary key.
+const timingColumns = 'SELECT subscription_id, started_at, duration_ms, status_code FROM attempts'
+const selectTimings = statement(
+  `${timingColumns} WHERE id >= $1 AND tenant = $2 ORDER BY id DESC LIMIT $3`,
+)
+const selectSubscriptionTimings = statement(
+  `${timingColumns} WHERE id >= $1 AND tenant = $2 AND subscription_id = $4
+   ORDER BY id DESC LIMIT $3`,
 )
 
 /** Folds a batch into one failure-run change per subscription, in order of first appearance. */
@@ -132,6 +144,7 @@ function parameters(records: AttemptRecord[], runs: Map<string, RunChange>): unk
     changes.map((c) => c.failures),
     changes.map((c) => c.since),
     changes.map((c) => c.anyFailure),
+    column((r) => pgText(JSON.stringify(r.attempt.requestHeaders))),
   ]
 }
 
@@ -163,6 +176,15 @@ export function attemptsSql(pool: pg.Pool) {
           ? await rows(pool, selectByDelivery, [filter.deliveryId])
           : await rows(pool, selectByEvent, [filter.eventId])
       return found.map(toAttempt)
+    },
+
+    async timings(query: AttemptTimingQuery): Promise<AttemptTiming[]> {
+      const values = [idFloor('attempt', query.since), query.tenant, query.limit]
+      const found =
+        query.subscriptionId === undefined
+          ? await rows(pool, selectTimings, values)
+          : await rows(pool, selectSubscriptionTimings, [...values, query.subscriptionId])
+      return found.map(toAttemptTiming)
     },
 
     async lastFailed(subscriptionId: string): Promise<Attempt | null> {

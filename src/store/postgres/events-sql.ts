@@ -1,7 +1,7 @@
 import type pg from 'pg'
 import { newId } from '../../core/ids.ts'
 import { candidatePatterns } from '../../core/patterns.ts'
-import type { Page, WebhookEvent } from '../../core/types.ts'
+import type { DeliveryCounts, Page, WebhookEvent } from '../../core/types.ts'
 import type {
   EventQuery,
   InsertedEvent,
@@ -10,7 +10,8 @@ import type {
   QueryClient,
 } from '../store.ts'
 import { notifyChannel, row, rows, type Statement, statement } from './connection.ts'
-import { type Filters, newestFirstPage } from './paging.ts'
+import { eventFilters } from '../event-filters.ts'
+import { newestFirstPage } from './paging.ts'
 import { ms, type Row, toEvent } from '../row-mapping.ts'
 import { matchingIdsQuery } from './subscriptions-sql.ts'
 import { transaction } from './transaction.ts'
@@ -46,6 +47,11 @@ const selectByKey = (prefix: string) =>
   `SELECT e.*,
      (SELECT count(*) FROM ${prefix}deliveries d WHERE d.event_id = e.id) AS delivery_count
    FROM ${prefix}events e WHERE e.tenant = $1 AND e.idempotency_key = $2`
+
+const countByStatus = statement(
+  `SELECT event_id, status, COUNT(*) AS n FROM deliveries WHERE event_id = ANY($1::text[])
+   GROUP BY event_id, status`,
+)
 
 /** The statements of a publish, with `prefix` ('' or `"schema".`) before each table name. */
 function publishStatements(prefix: string) {
@@ -190,12 +196,24 @@ export function eventsSql(pool: pg.Pool, schema: string) {
     },
 
     list(query: EventQuery): Promise<Page<WebhookEvent>> {
-      const filters: Filters = { clauses: ['tenant = ?'], params: [query.tenant] }
-      if (query.type !== undefined) {
-        filters.clauses.push('type = ?')
-        filters.params.push(query.type)
+      return newestFirstPage(
+        pool,
+        'events',
+        eventFilters(query),
+        query.limit,
+        query.cursor,
+        toEvent,
+      )
+    },
+
+    async countDeliveries(eventIds: string[]): Promise<Record<string, DeliveryCounts>> {
+      const counts: Record<string, DeliveryCounts> = {}
+      for (const id of eventIds) counts[id] = { pending: 0, succeeded: 0, failed: 0, cancelled: 0 }
+      for (const found of await rows(pool, countByStatus, [eventIds])) {
+        const of = counts[found.event_id as string]
+        if (of !== undefined) of[found.status as keyof DeliveryCounts] = Number(found.n)
       }
-      return newestFirstPage(pool, 'events', filters, query.limit, query.cursor, toEvent)
+      return counts
     },
 
     async listSince(

@@ -3,8 +3,10 @@ import { HookrelayError } from '../../core/errors.ts'
 import type {
   ApiKey,
   Attempt,
+  AttemptTiming,
   BacklogStats,
   Delivery,
+  DeliveryCounts,
   EventType,
   Page,
   StoredApiKey,
@@ -14,6 +16,7 @@ import type {
 } from '../../core/types.ts'
 import type {
   AttemptRecord,
+  AttemptTimingQuery,
   ClaimedDelivery,
   ClaimOptions,
   DeliveryQuery,
@@ -170,6 +173,11 @@ export class PostgresStore implements Store {
     return this.#events.list(query)
   }
 
+  async countDeliveries(eventIds: string[]): Promise<Record<string, DeliveryCounts>> {
+    this.#open()
+    return this.#events.countDeliveries(eventIds)
+  }
+
   async listEventsSince(
     tenant: string,
     since: number,
@@ -232,6 +240,11 @@ export class PostgresStore implements Store {
     return this.#attempts.list(filter)
   }
 
+  async listAttemptTimings(query: AttemptTimingQuery): Promise<AttemptTiming[]> {
+    this.#open()
+    return this.#attempts.timings(query)
+  }
+
   async lastFailedAttempt(subscriptionId: string): Promise<Attempt | null> {
     this.#open()
     return this.#attempts.lastFailed(subscriptionId)
@@ -260,6 +273,11 @@ export class PostgresStore implements Store {
   async insertTenant(tenant: Tenant): Promise<void> {
     this.#open()
     await this.#access.insertTenant(tenant)
+  }
+
+  async listTenants(): Promise<Tenant[]> {
+    this.#open()
+    return this.#access.listTenants()
   }
 
   async getTenant(id: string): Promise<Tenant | null> {

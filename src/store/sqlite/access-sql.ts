@@ -13,6 +13,7 @@ export function accessSql(conn: SqliteConnection) {
     `INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
   )
   const selectTenant = db.prepare('SELECT * FROM tenants WHERE id = ?')
+  const selectTenants = db.prepare('SELECT * FROM tenants ORDER BY id')
   const tenantExists = db.prepare('SELECT 1 FROM tenants WHERE id = ?')
   // Both the id and the hash are unique; either clash leaves the row unwritten.
   const insertKey = db.prepare(
@@ -45,6 +46,10 @@ export function accessSql(conn: SqliteConnection) {
     getTenant(id: string): Tenant | null {
       const row = selectTenant.get(id)
       return row === undefined ? null : toTenant(row)
+    },
+
+    listTenants(): Tenant[] {
+      return selectTenants.all().map(toTenant)
     },
 
     insertApiKey(key: StoredApiKey): void {

@@ -1,8 +1,9 @@
 import { isSuccess } from '../../core/attempt-outcome.ts'
-import type { Attempt } from '../../core/types.ts'
-import type { AttemptRecord, SubscriptionHealth } from '../store.ts'
+import { idFloor } from '../../core/ids.ts'
+import type { Attempt, AttemptTiming } from '../../core/types.ts'
+import type { AttemptRecord, AttemptTimingQuery, SubscriptionHealth } from '../store.ts'
 import type { SqliteConnection } from './connection.ts'
-import { ms, toAttempt } from '../row-mapping.ts'
+import { ms, toAttempt, toAttemptTiming } from '../row-mapping.ts'
 
 /** The attempt log verbs of the SQLite store: the delivery workers' write path. */
 export type AttemptsSql = ReturnType<typeof attemptsSql>
@@ -24,8 +25,9 @@ export function attemptsSql(conn: SqliteConnection) {
   const { db, transaction } = conn
   const insertAttempt = db.prepare(
     `INSERT INTO attempts (id, delivery_id, event_id, subscription_id, tenant, trigger,
-       started_at, duration_ms, status_code, error, response_headers, response_body, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       started_at, duration_ms, status_code, error, request_headers, response_headers,
+       response_body, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   )
   // Only the lease holder moves the delivery on; a worker whose lease ran out (and was claimed
   // again by another) still gets its attempt logged, but cannot overwrite the newer state.
@@ -59,6 +61,17 @@ export function attemptsSql(conn: SqliteConnection) {
      ORDER BY id DESC LIMIT 1`,
   )
 
+  // Attempt ids sort by start time, so the window is a range of the primary key.
+  const timingColumns = 'subscription_id, started_at, duration_ms, status_code'
+  const selectTimings = db.prepare(
+    `SELECT ${timingColumns} FROM attempts WHERE id >= ? AND tenant = ?
+     ORDER BY id DESC LIMIT ?`,
+  )
+  const selectSubscriptionTimings = db.prepare(
+    `SELECT ${timingColumns} FROM attempts WHERE id >= ? AND tenant = ? AND subscription_id = ?
+     ORDER BY id DESC LIMIT ?`,
+  )
+
   return {
     record(records: AttemptRecord[]): SubscriptionHealth[] {
       if (records.length === 0) return []
@@ -79,6 +92,7 @@ export function attemptsSql(conn: SqliteConnection) {
             a.durationMs,
             a.statusCode,
             a.error,
+            JSON.stringify(a.requestHeaders),
             JSON.stringify(a.responseHeaders),
             a.responseBody,
             now,
@@ -133,6 +147,15 @@ export function attemptsSql(conn: SqliteConnection) {
           ? selectByDelivery.all(filter.deliveryId)
           : selectByEvent.all(filter.eventId)
       return rows.map(toAttempt)
+    },
+
+    timings(query: AttemptTimingQuery): AttemptTiming[] {
+      const floor = idFloor('attempt', query.since)
+      const rows =
+        query.subscriptionId === undefined
+          ? selectTimings.all(floor, query.tenant, query.limit)
+          : selectSubscriptionTimings.all(floor, query.tenant, query.subscriptionId, query.limit)
+      return rows.map(toAttemptTiming)
     },
 
     lastFailed(subscriptionId: string): Attempt | null {

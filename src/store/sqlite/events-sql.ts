@@ -1,7 +1,8 @@
-import type { Page, WebhookEvent } from '../../core/types.ts'
+import type { DeliveryCounts, Page, WebhookEvent } from '../../core/types.ts'
 import type { EventQuery, InsertedEvent, NewDelivery } from '../store.ts'
 import type { SqliteConnection } from './connection.ts'
-import { type Filters, newestFirstPage } from './paging.ts'
+import { eventFilters } from '../event-filters.ts'
+import { newestFirstPage } from './paging.ts'
 import { ms, toEvent } from '../row-mapping.ts'
 
 /** The event verbs of the SQLite store. */
@@ -29,6 +30,11 @@ export function eventsSql(conn: SqliteConnection) {
      ORDER BY timestamp, id LIMIT ?`,
   )
   const selectTimestamp = db.prepare('SELECT timestamp FROM events WHERE id = ?')
+  // One statement for any number of ids: the list arrives as a JSON array.
+  const countByStatus = db.prepare(
+    `SELECT event_id, status, COUNT(*) AS n FROM deliveries
+     WHERE event_id IN (SELECT value FROM json_each(?)) GROUP BY event_id, status`,
+  )
 
   return {
     /**
@@ -68,12 +74,24 @@ export function eventsSql(conn: SqliteConnection) {
     },
 
     list(query: EventQuery): Page<WebhookEvent> {
-      const filters: Filters = { clauses: ['tenant = ?'], params: [query.tenant] }
-      if (query.type !== undefined) {
-        filters.clauses.push('type = ?')
-        filters.params.push(query.type)
+      return newestFirstPage(
+        conn,
+        'events',
+        eventFilters(query),
+        query.limit,
+        query.cursor,
+        toEvent,
+      )
+    },
+
+    countDeliveries(eventIds: string[]): Record<string, DeliveryCounts> {
+      const counts: Record<string, DeliveryCounts> = {}
+      for (const id of eventIds) counts[id] = { pending: 0, succeeded: 0, failed: 0, cancelled: 0 }
+      for (const row of countByStatus.all(JSON.stringify(eventIds))) {
+        const of = counts[row.event_id as string]
+        if (of !== undefined) of[row.status as keyof DeliveryCounts] = Number(row.n)
       }
-      return newestFirstPage(conn, 'events', filters, query.limit, query.cursor, toEvent)
+      return counts
     },
 
     listSince(tenant: string, since: number, limit: number, afterId?: string): WebhookEvent[] {

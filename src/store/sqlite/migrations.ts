@@ -134,6 +134,13 @@ CREATE INDEX api_keys_tenant ON api_keys (tenant, created_at, id);
 CREATE INDEX subscriptions_disabled ON subscriptions (id) WHERE state = 'disabled';
 `,
   },
+  {
+    version: 3,
+    sql: `
+-- The headers each attempt sent, for the dashboard's attempt view. Older attempts show none.
+ALTER TABLE attempts ADD COLUMN request_headers TEXT NOT NULL DEFAULT '{}';
+`,
+  },
 ]
 
 /**

@@ -3,8 +3,10 @@ import { newId } from '../../core/ids.ts'
 import type {
   ApiKey,
   Attempt,
+  AttemptTiming,
   BacklogStats,
   Delivery,
+  DeliveryCounts,
   EventType,
   Page,
   StoredApiKey,
@@ -14,6 +16,7 @@ import type {
 } from '../../core/types.ts'
 import type {
   AttemptRecord,
+  AttemptTimingQuery,
   ClaimedDelivery,
   ClaimOptions,
   DeliveryQuery,
@@ -168,6 +171,11 @@ export class SqliteStore implements Store {
     return this.#events.list(query)
   }
 
+  async countDeliveries(eventIds: string[]): Promise<Record<string, DeliveryCounts>> {
+    this.#open()
+    return this.#events.countDeliveries(eventIds)
+  }
+
   async listEventsSince(
     tenant: string,
     since: number,
@@ -235,6 +243,11 @@ export class SqliteStore implements Store {
     return this.#attempts.lastFailed(subscriptionId)
   }
 
+  async listAttemptTimings(query: AttemptTimingQuery): Promise<AttemptTiming[]> {
+    this.#open()
+    return this.#attempts.timings(query)
+  }
+
   async upsertEventType(eventType: EventType): Promise<void> {
     this.#open()
     this.#eventTypes.upsert(eventType)
@@ -263,6 +276,11 @@ export class SqliteStore implements Store {
   async getTenant(id: string): Promise<Tenant | null> {
     this.#open()
     return this.#access.getTenant(id)
+  }
+
+  async listTenants(): Promise<Tenant[]> {
+    this.#open()
+    return this.#access.listTenants()
   }
 
   async insertApiKey(key: StoredApiKey): Promise<void> {

@@ -3,8 +3,10 @@ import { HookrelayError, ValidationError } from '../../core/errors.ts'
 import type {
   ApiKey,
   Attempt,
+  AttemptTiming,
   BacklogStats,
   Delivery,
+  DeliveryCounts,
   EventType,
   Page,
   StoredApiKey,
@@ -14,6 +16,7 @@ import type {
 } from '../../core/types.ts'
 import type {
   AttemptRecord,
+  AttemptTimingQuery,
   ClaimedDelivery,
   ClaimOptions,
   DeliveryQuery,
@@ -174,6 +177,10 @@ export class ThreadedSqliteStore implements Store {
     return this.#call('listEvents', query)
   }
 
+  countDeliveries(eventIds: string[]): Promise<Record<string, DeliveryCounts>> {
+    return this.#call('countDeliveries', eventIds)
+  }
+
   listEventsSince(
     tenant: string,
     since: number,
@@ -219,6 +226,10 @@ export class ThreadedSqliteStore implements Store {
     return this.#call('listAttempts', filter)
   }
 
+  listAttemptTimings(query: AttemptTimingQuery): Promise<AttemptTiming[]> {
+    return this.#call('listAttemptTimings', query)
+  }
+
   lastFailedAttempt(subscriptionId: string): Promise<Attempt | null> {
     return this.#call('lastFailedAttempt', subscriptionId)
   }
@@ -241,6 +252,10 @@ export class ThreadedSqliteStore implements Store {
 
   insertTenant(tenant: Tenant): Promise<void> {
     return this.#call('insertTenant', tenant)
+  }
+
+  listTenants(): Promise<Tenant[]> {
+    return this.#call('listTenants')
   }
 
   getTenant(id: string): Promise<Tenant | null> {

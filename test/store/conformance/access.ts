@@ -46,6 +46,20 @@ export function accessCases(ctx: StoreContext): void {
       )
       assert.deepEqual(await ctx.store.getTenant('acme'), acme)
     })
+
+    it('lists every tenant by id', async () => {
+      assert.deepEqual(await ctx.store.listTenants(), [])
+      const tenants = ['zeta', 'acme', 'globex'].map((id, i) => ({
+        id,
+        name: null,
+        createdAt: iso(T0 + i),
+      }))
+      for (const tenant of tenants) await ctx.store.insertTenant(tenant)
+      assert.deepEqual(
+        (await ctx.store.listTenants()).map((t) => t.id),
+        ['acme', 'globex', 'zeta'],
+      )
+    })
   })
 
   describe('API keys', () => {

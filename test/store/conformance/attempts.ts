@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { idFloor } from '../../../src/core/ids.ts'
+import type { StoredSubscription } from '../../../src/core/types.ts'
+import type { AttemptRecord } from '../../../src/store/store.ts'
 import {
   attemptRecord,
   claimAll,
@@ -135,6 +138,59 @@ export function attemptCases(ctx: StoreContext): void {
         records.map((r) => r.attempt),
       )
       assert.deepEqual(await ctx.store.listAttempts({ eventId: 'evt_unknown' }), [])
+    })
+
+    it('lists attempt timings of a tenant or subscription since a time, newest first', async () => {
+      const [s, other] = await insertAll(ctx.store, makeSubscription(), makeSubscription())
+      const [globex] = await insertAll(ctx.store, makeSubscription({ tenant: 'globex' }))
+      for (let i = 0; i < 3; i++) await publish(ctx.store, makeEvent(), [s!])
+      await publish(ctx.store, makeEvent(), [other!])
+      await publish(ctx.store, makeEvent({ tenant: 'globex' }), [globex!])
+      const claims = await claimAll(ctx.store, T0)
+      const of = (sub: StoredSubscription) => claims.filter((c) => c.subscription.id === sub.id)
+      // Attempt ids sort by time: one made two hours before the window starts is outside it.
+      const old = attemptRecord(of(s!)[0]!, { startedAt: T0 - 7_200_000 })
+      old.attempt.id = `${idFloor('attempt', T0 - 7_200_000)}0000000000000000`
+      const records = [
+        old,
+        attemptRecord(of(s!)[1]!, { startedAt: T0 + 1, statusCode: 500, status: 'failed' }),
+        attemptRecord(of(s!)[2]!, { startedAt: T0 + 2 }),
+        attemptRecord(of(other!)[0]!, { startedAt: T0 + 3 }),
+        attemptRecord(of(globex!)[0]!, { startedAt: T0 + 4 }),
+      ]
+      await ctx.store.recordAttempts(records)
+      const since = T0 - 3_600_000
+      const timing = (r: AttemptRecord) => ({
+        subscriptionId: r.attempt.subscriptionId,
+        startedAt: Date.parse(r.attempt.startedAt),
+        durationMs: r.attempt.durationMs,
+        statusCode: r.attempt.statusCode,
+      })
+      assert.deepEqual(
+        await ctx.store.listAttemptTimings({
+          tenant: 'acme',
+          subscriptionId: s!.id,
+          since,
+          limit: 10,
+        }),
+        [records[2]!, records[1]!].map(timing),
+      )
+      assert.deepEqual(
+        await ctx.store.listAttemptTimings({ tenant: 'acme', since, limit: 10 }),
+        [records[3]!, records[2]!, records[1]!].map(timing),
+      )
+      assert.deepEqual(await ctx.store.listAttemptTimings({ tenant: 'acme', since, limit: 1 }), [
+        timing(records[3]!),
+      ])
+      assert.deepEqual(
+        await ctx.store.listAttemptTimings({
+          tenant: 'globex',
+          subscriptionId: s!.id,
+          since,
+          limit: 10,
+        }),
+        [],
+      )
     })
 
     it('finds the last failed attempt of a subscription', async () => {

@@ -114,6 +114,7 @@ export function attemptRecord(
       durationMs: 12,
       statusCode,
       error: options.error ?? null,
+      requestHeaders: { 'webhook-id': claimed.event.id },
       responseHeaders: { 'content-type': 'text/plain' },
       responseBody: statusCode === null ? '' : `answer ${statusCode}`,
     },

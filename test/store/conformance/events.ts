@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { newId } from '../../../src/core/ids.ts'
+import type { EventQuery } from '../../../src/store/store.ts'
 import {
+  attemptRecord,
+  claimAll,
   insertAll,
   iso,
   makeEvent,
@@ -166,6 +169,34 @@ export function eventCases(ctx: StoreContext): void {
       assert.equal(second.nextCursor, null)
       const all = await ctx.store.listEvents({ tenant: 'acme', limit: 10 })
       assert.deepEqual(all.data, events.slice(0, 4).reverse())
+    })
+
+    it('filters the list by time and by the status of a delivery, and counts deliveries', async () => {
+      const [s] = await insertAll(ctx.store, makeSubscription())
+      const early = makeEvent({ at: T0 })
+      const late = makeEvent({ at: T0 + 60_000 })
+      const lonely = makeEvent({ at: T0 + 120_000 })
+      const [delivered] = await publish(ctx.store, early, [s!])
+      await publish(ctx.store, late, [s!])
+      await ctx.store.insertEvent(lonely, [])
+      const [claimed] = (await claimAll(ctx.store, T0 + 60_000)).filter((c) => c.id === delivered)
+      await ctx.store.recordAttempts([
+        attemptRecord(claimed!, { statusCode: 500, status: 'failed' }),
+      ])
+      const list = async (query: Omit<EventQuery, 'tenant' | 'limit'>) =>
+        (await ctx.store.listEvents({ tenant: 'acme', limit: 10, ...query })).data.map((e) => e.id)
+      assert.deepEqual(await list({ since: T0 + 60_000 }), [lonely.id, late.id])
+      assert.deepEqual(await list({ until: T0 + 60_000 }), [early.id])
+      assert.deepEqual(await list({ since: T0 + 1, until: T0 + 120_000 }), [late.id])
+      assert.deepEqual(await list({ status: 'failed' }), [early.id])
+      assert.deepEqual(await list({ status: 'pending' }), [late.id])
+      assert.deepEqual(await list({ status: 'succeeded' }), [])
+      assert.deepEqual(await ctx.store.countDeliveries([early.id, late.id, lonely.id]), {
+        [early.id]: { pending: 0, succeeded: 0, failed: 1, cancelled: 0 },
+        [late.id]: { pending: 1, succeeded: 0, failed: 0, cancelled: 0 },
+        [lonely.id]: { pending: 0, succeeded: 0, failed: 0, cancelled: 0 },
+      })
+      assert.deepEqual(await ctx.store.countDeliveries([]), {})
     })
 
     it('lists events since a time, oldest first, after an id', async () => {

@@ -6,7 +6,7 @@ import {
   type HookrelayRunResult,
   runHookrelay,
   type StoredCounts,
-} from './hookrelay-run.ts'
+} from '../src/bench/hookrelay-run.ts'
 import { dropSchema, freshSchema, serverUrl, withClient } from './postgres-schema.ts'
 
 /** Options of `runHookrelayPostgres`. */

@@ -1,9 +1,9 @@
 import { PgBoss } from 'pg-boss'
 import { Agent } from 'undici'
-import { envelope, eventData } from './payload.ts'
+import { envelope, eventData } from '../src/bench/payload.ts'
 import { dropSchema, freshSchema, serverUrl, withClient } from './postgres-schema.ts'
-import type { ReceiverProcess } from './receiver-process.ts'
-import { benchId, signedPoster } from './signed-post.ts'
+import type { ReceiverProcess } from '../src/bench/receiver-process.ts'
+import { benchId, signedPoster } from '../src/bench/signed-post.ts'
 
 /** Options of `runPgBossSender`. */
 export interface PgBossSenderOptions {

@@ -15,10 +15,10 @@ import type pg from 'pg'
 import { createHookrelay, type Hookrelay } from '../src/index.ts'
 import { openPostgresStore } from '../src/store/postgres/postgres-store.ts'
 import type { ClaimedDelivery, Store } from '../src/store/store.ts'
-import { publishAll, silent, subscribe } from './hookrelay-run.ts'
+import { publishAll, silent, subscribe } from '../src/bench/hookrelay-run.ts'
 import { postgresUrl } from './postgres-rows.ts'
 import { dropSchema, freshSchema, serverUrl, withClient } from './postgres-schema.ts'
-import { startReceiver } from './receiver-process.ts'
+import { startReceiver } from '../src/bench/receiver-process.ts'
 import { successRecords } from './success-records.ts'
 
 const url = postgresUrl()

@@ -1,13 +1,17 @@
-import type { CeilingResult } from './ceiling.ts'
-import { type HookrelayRunOptions, type HookrelayRunResult, publishLanes } from './hookrelay-run.ts'
+import type { CeilingResult } from '../src/bench/ceiling.ts'
+import {
+  type HookrelayRunOptions,
+  type HookrelayRunResult,
+  publishLanes,
+} from '../src/bench/hookrelay-run.ts'
 import { runHookrelayPostgres } from './hookrelay-postgres.ts'
 import {
   type PgBossSenderOptions,
   type PgBossSenderResult,
   runPgBossSender,
 } from './pg-boss-sender.ts'
-import type { ReceiverProcess } from './receiver-process.ts'
-import type { Row } from './table.ts'
+import type { ReceiverProcess } from '../src/bench/receiver-process.ts'
+import type { Row } from '../src/bench/table.ts'
 
 /** The design's PostgreSQL targets: a share of the ceiling, a multiple of the pg-boss sender. */
 const targetRatio = 0.6

@@ -9,9 +9,9 @@ import { subscribe } from 'node:diagnostics_channel'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { Session } from 'node:inspector/promises'
 import { PerformanceObserver } from 'node:perf_hooks'
-import { runCeiling } from './ceiling.ts'
-import { runHookrelaySqlite } from './hookrelay-sqlite.ts'
-import { startReceiver } from './receiver-process.ts'
+import { runCeiling } from '../src/bench/ceiling.ts'
+import { runHookrelaySqlite } from '../src/bench/hookrelay-sqlite.ts'
+import { startReceiver } from '../src/bench/receiver-process.ts'
 
 const target = process.argv[2] ?? 'hookrelay'
 if (target !== 'hookrelay' && target !== 'ceiling') throw new Error('target: hookrelay or ceiling')

@@ -12,9 +12,9 @@ import { openConnection } from '../src/store/sqlite/connection.ts'
 import { applyMigrations } from '../src/store/sqlite/migrations.ts'
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts'
 import type { ClaimedDelivery } from '../src/store/store.ts'
-import { benchTenant, benchType, eventData } from './payload.ts'
+import { benchTenant, benchType, eventData } from '../src/bench/payload.ts'
 import { successRecords } from './success-records.ts'
-import { timedStore } from './timed-store.ts'
+import { timedStore } from '../src/bench/timed-store.ts'
 
 const events = Number(process.env.BENCH_EVENTS ?? '4000')
 const silent = { debug() {}, info() {}, warn() {}, error() {} }

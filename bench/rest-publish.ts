@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
-import { eventData } from './payload.ts'
+import { eventData } from '../src/bench/payload.ts'
 
 /** Options of `runRestPublish`. */
 export interface RestPublishOptions {

@@ -15,27 +15,23 @@
  * the worker's claims back. Writes `.bench/last.json`.
  */
 import { mkdir, writeFile } from 'node:fs/promises'
-import { availableParallelism, cpus } from 'node:os'
-import { type CeilingResult, runCeiling } from './ceiling.ts'
-import { type HookrelaySqliteResult, publishLanes, runHookrelaySqlite } from './hookrelay-sqlite.ts'
-import { bodyBytes } from './payload.ts'
+import { publishLanes } from '../src/bench/hookrelay-sqlite.ts'
+import { bodyBytes } from '../src/bench/payload.ts'
+import { startReceiver } from '../src/bench/receiver-process.ts'
+import {
+  benchMachine,
+  benchShape,
+  checkSqliteRounds,
+  measureCeiling,
+  medianRound,
+  playSqliteRounds,
+  sqliteRows,
+} from '../src/bench/sqlite-rounds.ts'
+import { formatTable, type Row } from '../src/bench/table.ts'
 import { type PostgresSection, postgresUrl, runPostgresRows } from './postgres-rows.ts'
-import { startReceiver } from './receiver-process.ts'
 import { runRestBaseline, runRestPublish } from './rest-publish.ts'
-import { formatTable, type Row } from './table.ts'
 
-const targetRatio = 0.75
 const restTarget = 8_000
-
-/** One ceiling run and the Hookrelay run right after it. */
-interface Round {
-  ceiling: CeilingResult & { rate: number; receiverCpuMs: number }
-  hr: HookrelaySqliteResult
-  /** Hookrelay's deliveries per second. */
-  rate: number
-  /** Hookrelay's rate over this round's ceiling. */
-  ratio: number
-}
 
 const perSecond = (count: number, seconds: number) =>
   Math.round(count / seconds).toLocaleString('en-US')
@@ -48,26 +44,21 @@ const rounds = quick ? 1 : Number(process.env.BENCH_ROUNDS ?? '3')
 if (!Number.isInteger(rounds) || rounds < 1)
   throw new Error('BENCH_ROUNDS must be a whole number ≥ 1')
 
+const { inFlight, ...engineShape } = benchShape
 const settings = {
-  inFlight: 64,
+  inFlight,
   ceiling: { count: counted(16_000), warmup: counted(30_000), rewarm: counted(2_000) },
   hookrelay: {
+    ...engineShape,
     events: counted(4_000),
-    subscriptions: 8,
     warmupEvents: counted(3_000),
-    concurrency: 64,
-    subscriptionConcurrency: 10,
-    batchSize: 1_024,
     holdClaims: process.env.BENCH_HOLD_CLAIMS !== '0',
   },
   rest: { seconds: quick ? 2 : 5, warmupSeconds: quick ? 1 : 2, connections: 64 },
   postgres: {
+    ...engineShape,
     events: counted(2_000),
-    subscriptions: 8,
     warmupEvents: counted(1_000),
-    concurrency: 64,
-    subscriptionConcurrency: 10,
-    batchSize: 1_024,
     holdClaims: process.env.BENCH_HOLD_CLAIMS !== '0',
     // 64 in flight, as everywhere here, in two fetch loops so one's round trips overlap the
     // other's requests: the best of the 64-in-flight shapes tried (64 × 1, 32 × 2, 16 × 4).
@@ -82,12 +73,7 @@ const settings = {
 }
 const pgUrl = postgresUrl()
 
-const machine = {
-  node: process.version,
-  cpus: availableParallelism(),
-  cpuModel: cpus()[0]?.model ?? 'unknown',
-  platform: `${process.platform} ${process.arch}`,
-}
+const machine = benchMachine()
 console.log(`hookrelay bench — node ${machine.node}, ${machine.cpus} CPUs (${machine.cpuModel})`)
 console.log(
   `${bodyBytes} B bodies, ${settings.inFlight} in flight, receiver in its own process on 127.0.0.1` +
@@ -97,42 +83,14 @@ console.log(
 
 const receiver = await startReceiver()
 try {
-  const measureCeiling = async (warmup: number) => {
-    let receiverCpu = 0
-    const result = await runCeiling({
-      port: receiver.port,
-      inFlight: settings.inFlight,
-      count: settings.ceiling.count,
-      warmup,
-      phase: {
-        started: async () => {
-          receiverCpu = (await receiver.counts()).cpuMs
-        },
-        ended: async () => {
-          receiverCpu = (await receiver.counts()).cpuMs - receiverCpu
-        },
-      },
-    })
-    return { ...result, rate: result.count / result.seconds, receiverCpuMs: receiverCpu }
-  }
-
-  const played: Round[] = []
-  for (let i = 0; i < rounds; i++) {
-    const first = i === 0
-    const ceiling = await measureCeiling(first ? settings.ceiling.warmup : settings.ceiling.rewarm)
-    const hr = await runHookrelaySqlite({
-      receiver,
-      ...settings.hookrelay,
-      warmupEvents: first ? settings.hookrelay.warmupEvents : 0,
-    })
-    const rate = hr.deliver.count / hr.deliver.seconds
-    played.push({ ceiling, hr, rate, ratio: rate / ceiling.rate })
-    console.log(
-      `round ${i + 1}: ceiling ${perSecond(ceiling.count, ceiling.seconds)}/s, ` +
-        `hookrelay ${perSecond(hr.deliver.count, hr.deliver.seconds)}/s ` +
-        `(${((rate / ceiling.rate) * 100).toFixed(1)}%)`,
-    )
-  }
+  const played = await playSqliteRounds(receiver, settings, rounds, {
+    played: (round, { ceiling, hr, rate }) =>
+      console.log(
+        `round ${round}: ceiling ${perSecond(ceiling.count, ceiling.seconds)}/s, ` +
+          `hookrelay ${perSecond(hr.deliver.count, hr.deliver.seconds)}/s ` +
+          `(${((rate / ceiling.rate) * 100).toFixed(1)}%)`,
+      ),
+  })
   const restBaseline = await runRestBaseline(settings.rest)
   const restBaselineRate = restBaseline.accepted / restBaseline.seconds
   const rest = await runRestPublish(settings.rest)
@@ -145,7 +103,12 @@ try {
         url: pgUrl,
         receiver,
         settings: settings.postgres,
-        measureCeiling: () => measureCeiling(settings.ceiling.rewarm),
+        measureCeiling: () =>
+          measureCeiling(receiver, {
+            inFlight,
+            count: settings.ceiling.count,
+            warmup: settings.ceiling.rewarm,
+          }),
       })
     } catch (error) {
       postgresFailures.push(`the PostgreSQL rows failed: ${(error as Error).message}`)
@@ -153,54 +116,21 @@ try {
   }
 
   // The median round by ratio carries the table; odd round counts make it one real round.
-  const byRatio = [...played].sort((a, b) => a.ratio - b.ratio)
-  const median = byRatio[Math.floor((byRatio.length - 1) / 2)]!
+  const median = medianRound(played)
   const { ceiling, hr } = median
 
   const ceilingReceived = (await receiver.counts()).byPath['/ceiling'] ?? 0
-  const ceilingProblems: string[] = []
-  const ceilingFailed = played.reduce((n, r) => n + r.ceiling.failed, 0)
-  if (ceilingFailed > 0)
-    ceilingProblems.push(`${ceilingFailed} ceiling requests did not answer 200`)
-  const ceilingSent =
-    rounds * settings.ceiling.count +
-    settings.ceiling.warmup +
-    (rounds - 1) * settings.ceiling.rewarm +
-    (pgUrl === null ? 0 : settings.ceiling.count + settings.ceiling.rewarm)
-  if (ceilingReceived !== ceilingSent) {
-    ceilingProblems.push(`receiver counted ${ceilingReceived} of ${ceilingSent} ceiling requests`)
-  }
-  const hrProblems = played.flatMap((r, i) => r.hr.problems.map((p) => `round ${i + 1}: ${p}`))
-  const complete = played.every((r) => r.hr.complete)
-  const valid = complete && hrProblems.length === 0
+  const check = checkSqliteRounds(
+    played,
+    settings,
+    ceilingReceived,
+    pgUrl === null ? 0 : settings.ceiling.count + settings.ceiling.rewarm,
+  )
+  const { ceilingProblems, hrProblems, complete, valid } = check
   const expected = hr.publish.count * settings.hookrelay.subscriptions
-  const { ratio } = median
 
   const rows: Row[] = [
-    {
-      what: 'ceiling (undici, no storage)',
-      count: ceiling.count,
-      seconds: ceiling.seconds,
-      rate: ceiling.rate,
-      ratio: 1,
-      target: 'reference',
-      marker: ceilingProblems.length === 0 ? '' : 'INVALID',
-    },
-    {
-      what: 'hookrelay sqlite (every attempt recorded)',
-      count: hr.deliver.count,
-      seconds: hr.deliver.seconds,
-      rate: median.rate,
-      ratio,
-      target: `≥ ${targetRatio * 100}% of ceiling`,
-      marker: !complete
-        ? 'INCOMPLETE'
-        : !valid
-          ? 'INVALID'
-          : ratio >= targetRatio
-            ? 'PASS'
-            : 'BELOW',
-    },
+    ...sqliteRows(median, check),
     {
       what: `hookrelay publish (library, ${publishLanes} callers)`,
       count: hr.publish.count,

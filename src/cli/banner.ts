@@ -44,6 +44,7 @@ export function startBanner(input: BannerInput, style: Style = plain): string {
     style('bold', `Hookrelay ${input.version} is listening on ${input.url}`) +
       (input.everyInterface ? ' and every other interface' : '') +
       ` (${roles[input.role]})`,
+    ...(input.role === 'worker' ? [] : [`  Dashboard: ${input.url}/`]),
     `  API docs:  ${input.url}/docs`,
     `  Database:  ${input.database}`,
   ]

@@ -1,4 +1,13 @@
 import { Command } from 'commander'
+import { addBenchCommand } from './commands/bench.ts'
+import { addDeliveriesCommand } from './commands/deliveries.ts'
+import { addEventsCommand } from './commands/events.ts'
+import { addKeysCommand } from './commands/keys.ts'
+import { addListenCommand } from './commands/listen.ts'
+import { addPublishCommand } from './commands/publish.ts'
+import { addRecoverCommand } from './commands/recover.ts'
+import { addSubscriptionsCommand } from './commands/subscriptions.ts'
+import { addTenantsCommand } from './commands/tenants.ts'
 import { addServeCommand } from './serve.ts'
 import { packageVersion } from './version.ts'
 
@@ -17,5 +26,16 @@ export function createProgram(): Command {
     })
   // Subcommands made with `program.command()` inherit the two settings above.
   addServeCommand(program)
+  // The client commands: each calls a running server over its REST API, loading no server code.
+  addPublishCommand(program)
+  addSubscriptionsCommand(program)
+  addEventsCommand(program)
+  addDeliveriesCommand(program)
+  addRecoverCommand(program)
+  addKeysCommand(program)
+  addTenantsCommand(program)
+  // Tools that need no server: a local receiver, and a measurement of this machine.
+  addListenCommand(program)
+  addBenchCommand(program)
   return program
 }

@@ -8,6 +8,7 @@ import { buildServer } from '../server/app.ts'
 import { bootstrapAdminKey } from './admin-key.ts'
 import { type AdminKeySource, startBanner, type Style } from './banner.ts'
 import { CliError } from './cli-error.ts'
+import { listenError, reachableUrl } from './net-address.ts'
 import type { ServeOptions } from './serve-options.ts'
 
 /** A started `hookrelay serve`. */
@@ -106,26 +107,13 @@ async function listen(app: FastifyInstance, options: ServeOptions): Promise<void
   try {
     await app.listen({ port: options.port, host: options.host })
   } catch (err) {
-    const code = (err as { code?: unknown }).code
-    const why =
-      code === 'EADDRINUSE'
-        ? 'the port is already in use'
-        : code === 'EACCES'
-          ? 'permission denied'
-          : code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN'
-            ? 'no such address on this machine'
-            : reason(err)
-    throw new CliError(`cannot listen on ${options.host} port ${options.port}: ${why}`, {
-      cause: err,
-    })
+    throw listenError(err, options.host, options.port)
   }
 }
 
 /** The URL to reach the server on: the host as given (loopback for a wildcard), the real port. */
 function baseUrl(app: FastifyInstance, host: string): string {
-  const { port } = app.server.address() as AddressInfo
-  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host
-  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`
+  return reachableUrl(host, (app.server.address() as AddressInfo).port)
 }
 
 /** The database as the user should see it: an absolute path, `:memory:`, or a URL without password. */

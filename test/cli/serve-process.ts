@@ -18,9 +18,16 @@ export interface CliProcess {
   exited: Promise<number | null>
 }
 
-/** Runs `hookrelay <args>` with no `HOOKRELAY_*` variables from the test's environment. */
-export function runCli(args: string[], env: Record<string, string> = {}): CliProcess {
-  return runScript(main, args, env)
+/**
+ * Runs `hookrelay <args>` with no `HOOKRELAY_*` variables from the test's environment. Its stdin
+ * is `input` when given, otherwise empty.
+ */
+export function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+  input?: string,
+): CliProcess {
+  return runScript(main, args, env, input)
 }
 
 /** Runs a TypeScript file with node, as `runCli` runs the command. */
@@ -28,6 +35,7 @@ export function runScript(
   script: string,
   args: string[],
   env: Record<string, string> = {},
+  input?: string,
 ): CliProcess {
   const clean = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !name.startsWith('HOOKRELAY_')),
@@ -35,8 +43,12 @@ export function runScript(
   const child = spawn(
     process.execPath,
     ['--experimental-strip-types', '--no-warnings=ExperimentalWarning', script, ...args],
-    { env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { env: { ...clean, ...env }, stdio: ['pipe', 'pipe', 'pipe'] },
   )
+  // Closed at once: a command that reads stdin sees `input`, or nothing, and never waits.
+  // A child that exits without reading it makes the write fail with EPIPE: that is no error here.
+  child.stdin.on('error', () => {})
+  child.stdin.end(input)
   let out = ''
   let err = ''
   let ended = false

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { verifyStandard } from '../../src/receiver/index.ts'
+import { callApi, poll } from '../support/http.ts'
 import { TestReceiver } from '../support/receiver.ts'
 import { runCli, type Served, startServe, stop } from './serve-process.ts'
 
@@ -30,28 +31,13 @@ async function serve(args: string[], env: Record<string, string> = {}): Promise<
   return server
 }
 
-async function call(server: Served, key: string, method: string, path: string, body?: unknown) {
-  const response = await fetch(`${server.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${key}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  })
-  const text = await response.text()
-  return { status: response.status, text, body: text === '' ? null : JSON.parse(text) }
-}
+const call = (server: Served, key: string, method: string, path: string, body?: unknown) =>
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  callApi<any>(server, key, method, path, body)
 
-/** Polls `read` until `done` holds, at most `tries` times, 100 ms apart. */
-async function poll<T>(read: () => Promise<T>, done: (value: T) => boolean, tries = 100) {
-  let value = await read()
-  for (let i = 0; i < tries && !done(value); i++) {
-    await new Promise((resolve) => setTimeout(resolve, 100))
-    value = await read()
-  }
-  return value
-}
+/** `poll`, 100 ms apart: these servers are child processes. */
+const pollServer = <T>(read: () => Promise<T>, done: (value: T) => boolean, tries = 100) =>
+  poll(read, done, { tries, intervalMs: 100 })
 
 function adminKeyOf(stdout: string): string | undefined {
   return /shown only this once, keep it:\n\n {2}(\S+)\n/.exec(stdout)?.[1]
@@ -99,7 +85,7 @@ describe('hookrelay serve, end to end', () => {
     assert.equal(published.body.deliveries, 1)
     const eventId = published.body.id as string
 
-    await poll(
+    await pollServer(
       async () => receiver.at('/orders').length,
       (count) => count > 0,
     )
@@ -108,7 +94,7 @@ describe('hookrelay serve, end to end', () => {
     assert.equal(request.headers['webhook-id'], eventId)
     verifyStandard({ secret: sub.body.config.secret, headers: request.headers, body: request.body })
 
-    const detail = await poll(
+    const detail = await pollServer(
       () => call(server, tenantKey, 'GET', `/webhooks/events/${eventId}`),
       (answer) => answer.body?.deliveries?.[0]?.status === 'succeeded',
     )
@@ -202,7 +188,7 @@ describe('hookrelay serve, end to end', () => {
       type: 'order.created',
       data: {},
     })
-    await poll(
+    await pollServer(
       async () => receiver.at('/hang').length,
       (count) => count > earlier,
     )

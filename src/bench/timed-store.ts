@@ -1,4 +1,4 @@
-import type { Store } from '../src/store/store.ts'
+import type { Store } from '../store/store.ts'
 
 /** Calls, items and time spent in one store verb. */
 export interface VerbTiming {
@@ -119,5 +119,20 @@ export function timedStore(inner: Store, diagnosis: { recordDelayMs?: number } =
       publish: { ...timings.publish },
       release: { ...timings.release },
     }),
+  }
+}
+
+/** The timings of several stores (one per engine) added up, verb by verb. */
+export function sumTimings(all: Record<VerbName, VerbTiming>[]): Record<VerbName, VerbTiming> {
+  const total = (verb: VerbName): VerbTiming => ({
+    calls: all.reduce((n, t) => n + t[verb].calls, 0),
+    items: all.reduce((n, t) => n + t[verb].items, 0),
+    ms: all.reduce((n, t) => n + t[verb].ms, 0),
+  })
+  return {
+    claim: total('claim'),
+    record: total('record'),
+    publish: total('publish'),
+    release: total('release'),
   }
 }

@@ -1,5 +1,5 @@
 import { type Agent, request } from 'undici'
-import { generateSecret, signatureHeaders } from '../src/core/signing/index.ts'
+import { generateSecret, signatureHeaders } from '../core/signing/index.ts'
 
 /** One request of a hand-written sender: where it goes and what it carries. */
 export interface SignedPost {

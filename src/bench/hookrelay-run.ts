@@ -1,8 +1,8 @@
-import { createHookrelay, type Hookrelay } from '../src/index.ts'
-import type { Store } from '../src/store/store.ts'
+import { createHookrelay, type Hookrelay } from '../index.ts'
+import type { Store } from '../store/store.ts'
 import { benchTenant, benchType, eventData } from './payload.ts'
 import type { ReceiverProcess } from './receiver-process.ts'
-import { type TimedStore, timedStore, type VerbTiming } from './timed-store.ts'
+import { sumTimings, type TimedStore, timedStore, type VerbTiming } from './timed-store.ts'
 
 /** Options of a Hookrelay run, whatever the database. */
 export interface HookrelayRunOptions {
@@ -262,22 +262,6 @@ async function deliverAll(engines: Engine[]): Promise<void> {
 
 async function closeAll(engines: Engine[]): Promise<void> {
   await Promise.all(engines.map((e) => e.hooks.close()))
-}
-
-function sumTimings(
-  all: Record<'claim' | 'record' | 'publish' | 'release', VerbTiming>[],
-): Record<'claim' | 'record' | 'publish' | 'release', VerbTiming> {
-  const total = (verb: 'claim' | 'record' | 'publish' | 'release'): VerbTiming => ({
-    calls: all.reduce((n, t) => n + t[verb].calls, 0),
-    items: all.reduce((n, t) => n + t[verb].items, 0),
-    ms: all.reduce((n, t) => n + t[verb].ms, 0),
-  })
-  return {
-    claim: total('claim'),
-    record: total('record'),
-    publish: total('publish'),
-    release: total('release'),
-  }
 }
 
 /** Creates `options.subscriptions` subscriptions to `bench.*` at `/<prefix>/<i>` on the receiver. */

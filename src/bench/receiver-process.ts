@@ -1,4 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process'
+import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { ParentMessage, ReceiverCounts, ReceiverMessage } from './receiver-protocol.ts'
 
@@ -11,14 +12,21 @@ export interface ReceiverProcess {
 }
 
 /**
- * Forks `receiver.ts` with this process's Node and the type-stripping flags, and resolves once
- * it listens. The receiver lives in another process so that it does not share this event loop
- * (it still shares the machine's cores, as the design's targets assume).
+ * Forks `receiver-child` with this process's Node, and resolves once it listens. The receiver
+ * lives in another process so that it does not share this event loop (it still shares the
+ * machine's cores, as the design's targets assume).
  */
 export function startReceiver(): Promise<ReceiverProcess> {
-  const child = fork(fileURLToPath(new URL('./receiver.ts', import.meta.url)), [], {
+  // The child sits beside this module with its extension: `.ts` run from source (then Node needs
+  // the type-stripping flag), `.js` in the built package.
+  const extension = extname(fileURLToPath(import.meta.url))
+  const script = fileURLToPath(new URL(`./receiver-child${extension}`, import.meta.url))
+  const child = fork(script, [], {
     execPath: process.execPath,
-    execArgv: ['--experimental-strip-types', '--no-warnings=ExperimentalWarning'],
+    execArgv:
+      extension === '.ts'
+        ? ['--experimental-strip-types', '--no-warnings=ExperimentalWarning']
+        : [],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
   return new Promise((resolve, reject) => {

@@ -24,5 +24,7 @@ export function eventData(seq: number): { seq: string; pad: string } {
   return { seq: String(seq % 100_000_000).padStart(8, '0'), pad: padding }
 }
 
+/** The tenant every bench event is published for. */
 export const benchTenant = tenant
+/** The type of every bench event; subscriptions listen to `bench.*`. */
 export const benchType = type

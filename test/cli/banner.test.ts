@@ -17,7 +17,9 @@ describe('start banner', () => {
     const text = startBanner(base)
     assert.match(text, /listening on http:\/\/127\.0\.0\.1:4321/)
     assert.match(text, /http:\/\/127\.0\.0\.1:4321\/docs/)
+    assert.match(text, /Dashboard: http:\/\/127\.0\.0\.1:4321\/\n/)
     assert.match(text, /\/data\/hookrelay\.db/)
+    assert.doesNotMatch(startBanner({ ...base, role: 'worker' }), /Dashboard/)
     assert.doesNotMatch(text, /curl|admin key/i)
   })
 
@@ -32,7 +34,7 @@ describe('start banner', () => {
       `-d '{"name":"My receiver","events":["order.*"],"config":{"url":"http://127.0.0.1:9000/webhooks"}}'`,
       `-d '{"type":"order.created","data":{"id":42}}'`,
       'curl -sS http://127.0.0.1:4321/webhooks/events/$EVENT_ID \\\n    -H "authorization: Bearer $TENANT_KEY"',
-      'examples/receiver.ts "$SECRET" 9000',
+      'npx hookrelay listen --port 9000 --secret "$SECRET"',
     ]) {
       assert.ok(text.includes(fragment), `missing ${fragment}`)
     }

@@ -8,13 +8,16 @@ import { runCli } from './serve-process.ts'
 /** The admin key every CLI test server accepts. */
 export const adminKey = 'cli-test-admin-key-0001'
 
-/** A `hookrelay serve` in the test process: SQLite `:memory:`, loopback deliveries allowed. */
-export function startTestServer(): Promise<RunningServer> {
+/**
+ * A `hookrelay serve` in the test process: SQLite `:memory:` (or the file `database`), loopback
+ * deliveries allowed.
+ */
+export function startTestServer(database = ':memory:'): Promise<RunningServer> {
   return startServer(
     {
       port: 0,
       host: '127.0.0.1',
-      database: ':memory:',
+      database,
       allowPrivateNetworks: ['127.0.0.0/8'],
       adminKey,
       role: 'all',

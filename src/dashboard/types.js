@@ -1,0 +1,126 @@
+// @ts-check
+// The shapes the REST API answers with, as the dashboard reads them (see docs/openapi.json).
+
+/** @typedef {'active' | 'paused' | 'disabled'} SubscriptionState */
+/** @typedef {'pending' | 'succeeded' | 'failed' | 'cancelled'} DeliveryStatus */
+
+/**
+ * @typedef {object} Subscription
+ * @property {string} id
+ * @property {string} tenant
+ * @property {string} name
+ * @property {string[]} events
+ * @property {{ url: string, contentType: string, secret?: string }} config
+ * @property {Record<string, string>} [headers]
+ * @property {string} [signatureScheme]
+ * @property {string} [payload]
+ * @property {string | null} [description]
+ * @property {number | null} [rateLimit]
+ * @property {string | null} [createdBy]
+ * @property {SubscriptionState} state
+ * @property {string | null} [disabledReason]
+ * @property {string} createdAt
+ * @property {string} updatedAt
+ */
+
+/**
+ * @typedef {object} Delivery
+ * @property {string} id
+ * @property {string} eventId
+ * @property {string} subscriptionId
+ * @property {string} [eventType]
+ * @property {DeliveryStatus} status
+ * @property {number} attempts
+ * @property {string | null} [nextAttemptAt]
+ * @property {number | null} [lastStatusCode]
+ * @property {string | null} [lastError]
+ * @property {string} createdAt
+ * @property {string} [updatedAt]
+ */
+
+/**
+ * @typedef {object} Attempt
+ * @property {string} id
+ * @property {string} deliveryId
+ * @property {'scheduled' | 'manual'} trigger
+ * @property {string} startedAt
+ * @property {number} durationMs
+ * @property {number | null} statusCode
+ * @property {string | null} [error]
+ * @property {Record<string, string>} [requestHeaders]
+ * @property {Record<string, string>} [responseHeaders]
+ * @property {string} [responseBody]
+ */
+
+/**
+ * @typedef {object} DeliveryCounts
+ * @property {number} pending
+ * @property {number} succeeded
+ * @property {number} failed
+ * @property {number} cancelled
+ */
+
+/**
+ * @typedef {object} WebhookEvent
+ * @property {string} id
+ * @property {string} tenant
+ * @property {string} type
+ * @property {unknown} [data]
+ * @property {string} timestamp
+ * @property {string | null} [idempotencyKey]
+ * @property {DeliveryCounts} [deliveryCounts]
+ */
+
+/** @typedef {WebhookEvent & { deliveries: Delivery[], attempts: Attempt[] }} EventDetail */
+
+/**
+ * @template T
+ * @typedef {{ data: T[], nextCursor: string | null }} Page
+ */
+
+/**
+ * @typedef {object} StatsRow
+ * @property {string} subscriptionId
+ * @property {number} attempts
+ * @property {number} succeeded
+ * @property {number} failed
+ * @property {number | null} successRate
+ * @property {string | null} lastAttemptAt
+ * @property {number | null} lastStatusCode
+ */
+
+/** @typedef {{ p50: number, p95: number, p99: number }} Percentiles */
+
+/**
+ * @typedef {object} SubscriptionStats
+ * @property {string} since
+ * @property {string} until
+ * @property {{ attempts: number, succeeded: number, failed: number, successRate: number | null }} totals
+ * @property {string | null} lastAttemptAt
+ * @property {{ minute: string, succeeded: number, failed: number }[]} perMinute
+ * @property {Percentiles | null} latency
+ * @property {(Percentiles & { hour: string, attempts: number })[]} latencyPerHour
+ */
+
+/**
+ * @typedef {object} PingResult
+ * @property {boolean} success
+ * @property {number | null} statusCode
+ * @property {number} durationMs
+ * @property {string} response
+ * @property {string | null} [error]
+ */
+
+/**
+ * @typedef {object} EventType
+ * @property {string} name
+ * @property {string | null} [description]
+ * @property {Record<string, unknown> | null} [schema]
+ * @property {string} createdAt
+ * @property {string} updatedAt
+ */
+
+/** @typedef {{ id: string, name: string | null, createdAt: string }} Tenant */
+/** @typedef {{ tenant: string | null, roles: string[], keyId: string | null }} Me */
+
+export {}

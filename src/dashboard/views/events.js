@@ -1,0 +1,167 @@
+// @ts-check
+import { listEvents, listEventTypes } from '../api.js'
+import { h, replace } from '../dom.js'
+import { fromLocalInput, toLocalInput } from '../format.js'
+import { link } from '../router.js'
+import { dataRow, dataTable, pager } from '../table.js'
+import { badge, emptyState, pageHeader, timeAgo } from '../ui.js'
+import { curl } from './context.js'
+
+/** @typedef {import('../types.js').WebhookEvent} WebhookEvent */
+/** @typedef {import('../types.js').DeliveryCounts} DeliveryCounts */
+
+const columns = ['Time', 'Type', 'Event ID', 'Deliveries']
+const statuses = /** @type {const} */ (['succeeded', 'failed', 'pending', 'cancelled'])
+const filterNames = ['type', 'since', 'until', 'status']
+
+/**
+ * `#/events`: the event log, newest first, 50 at a time, filtered by type, time range and
+ * delivery outcome. The filters live in the URL, so a filtered view can be shared or reloaded.
+ *
+ * @type {import('./context.js').View}
+ */
+export async function eventsView({ main, query, signal, refresh }) {
+  /** @type {Record<string, string>} */
+  const filters = Object.fromEntries(filterNames.map((name) => [name, query.get(name) ?? '']))
+  const filtered = filterNames.some((name) => filters[name] !== '')
+  const page = await listEvents({ ...filters, limit: 50 }, signal)
+  const header = pageHeader('Events', {
+    sub: h('p', { class: 'muted' }, 'Everything published for this tenant, and what became of it.'),
+    actions: h('button', { type: 'button', class: 'btn', onclick: refresh }, 'Refresh'),
+  })
+  if (page.data.length === 0 && !filtered) {
+    replace(
+      main,
+      header,
+      emptyState({
+        title: 'No events yet',
+        text: 'Publish the first one from your application (a key with the service role):',
+        code: curl('POST', '/webhooks/events', 'HOOKRELAY_KEY', {
+          type: 'order.created',
+          data: { id: 42 },
+        }),
+      }),
+    )
+    return
+  }
+  const table = dataTable({ columns, caption: 'Events' }, page.data.map(eventRow))
+  replace(
+    main,
+    header,
+    filterForm(filters, signal),
+    page.data.length === 0
+      ? emptyState({
+          title: 'No events match these filters',
+          text: 'Widen the time range or clear the filters.',
+          action: h('a', { class: 'btn', href: '#/events' }, 'Clear filters'),
+        })
+      : [
+          table.element,
+          pager({
+            body: table.body,
+            cursor: page.nextCursor,
+            shown: page.data.length,
+            noun: 'events',
+            load: async (cursor) => {
+              const next = await listEvents({ ...filters, limit: 50, cursor })
+              return { rows: next.data.map(eventRow), next: next.nextCursor }
+            },
+          }),
+        ],
+  )
+}
+
+/** @param {WebhookEvent} e */
+function eventRow(e) {
+  return dataRow(columns, [
+    timeAgo(e.timestamp),
+    h('a', { href: link(['events', e.id]), class: 'strong' }, e.type),
+    h('code', { class: 'wrap small' }, e.id),
+    countBadges(e.deliveryCounts),
+  ])
+}
+
+/**
+ * "2 succeeded · 1 failed": the non-zero counts, or that nobody was subscribed.
+ *
+ * @param {DeliveryCounts | undefined} counts
+ */
+function countBadges(counts) {
+  if (counts === undefined) return h('span', { class: 'muted' }, '–')
+  const shown = statuses.filter((s) => counts[s] > 0)
+  if (shown.length === 0) return h('span', { class: 'muted' }, 'no subscribers')
+  return h(
+    'span',
+    { class: 'inline' },
+    shown.map((s) => badge(s, `${counts[s]} ${s}`)),
+  )
+}
+
+/**
+ * The filters, as a form that puts them in the URL.
+ *
+ * @param {Record<string, string>} filters
+ * @param {AbortSignal} signal
+ */
+function filterForm(filters, signal) {
+  const type = h('input', {
+    id: 'filter-type',
+    type: 'text',
+    value: filters.type ?? '',
+    list: 'event-type-names',
+    autocomplete: 'off',
+    placeholder: 'order.created',
+  })
+  const names = h('datalist', { id: 'event-type-names' })
+  // Suggestions only; the log works without them.
+  listEventTypes(signal).then(
+    (types) => names.append(...types.data.map((t) => h('option', { value: t.name }))),
+    () => {},
+  )
+  const localOf = (/** @type {string | undefined} */ iso) =>
+    iso ? toLocalInput(new Date(iso)) : ''
+  const since = h('input', {
+    id: 'filter-since',
+    type: 'datetime-local',
+    value: localOf(filters.since),
+  })
+  const until = h('input', {
+    id: 'filter-until',
+    type: 'datetime-local',
+    value: localOf(filters.until),
+  })
+  const status = h(
+    'select',
+    { id: 'filter-status' },
+    h('option', { value: '' }, 'Any outcome'),
+    statuses.map((s) => h('option', { value: s, selected: s === filters.status }, `has ${s}`)),
+  )
+  const control = (/** @type {string} */ label, /** @type {HTMLElement} */ input) =>
+    h('div', { class: 'field' }, h('label', { for: input.id }, label), input)
+  const form = h(
+    'form',
+    { class: 'filters', role: 'search', 'aria-label': 'Filter events' },
+    control('Type', type),
+    names,
+    control('From', since),
+    control('To', until),
+    control('Outcome', status),
+    h(
+      'div',
+      { class: 'actions' },
+      h('button', { type: 'submit', class: 'btn btn-primary' }, 'Apply'),
+      Object.values(filters).some((v) => v !== '') &&
+        h('a', { class: 'btn', href: '#/events' }, 'Clear'),
+    ),
+  )
+  form.addEventListener('submit', (event) => {
+    event.preventDefault()
+    location.hash = link(['events'], {
+      type: type.value.trim(),
+      since: fromLocalInput(since.value),
+      until: fromLocalInput(until.value),
+      status: status.value,
+    })
+  })
+  return form
+}

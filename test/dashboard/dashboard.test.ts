@@ -1,0 +1,488 @@
+import assert from 'node:assert/strict'
+import { existsSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { type Browser, chromium, type Page } from 'playwright-core'
+import type { RunningServer } from '../../src/cli/start-server.ts'
+// The CLI tests' `hookrelay serve` on SQLite :memory: with loopback deliveries allowed.
+import { adminKey, startTestServer } from '../cli/cli-server.ts'
+import { callApi } from '../support/http.ts'
+import { TestReceiver } from '../support/receiver.ts'
+import { seedDemoTraffic } from './demo-traffic.ts'
+
+const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const skip = existsSync(executablePath)
+  ? false
+  : `no Chromium at ${executablePath}: install it with \`apt-get install -y chromium\`, ` +
+    'or set CHROMIUM_PATH to a Chromium or Chrome binary'
+const screenshots = process.env.HOOKRELAY_SCREENSHOTS === '1'
+
+/** Headless Chromium as DEVELOPERS.md says: Debian's, never a downloaded one. */
+function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+    ],
+  })
+}
+
+/** With HOOKRELAY_SCREENSHOTS=1 (`npm run screenshots`), saves the page to docs/screenshots/. */
+async function shoot(page: Page, name: string) {
+  if (!screenshots) return
+  // Toasts would only hide content.
+  await page.locator('#toasts').evaluate((el) => el.replaceChildren())
+  const path = new URL(`../../docs/screenshots/${name}.png`, import.meta.url).pathname
+  await page.screenshot({ path, fullPage: true, animations: 'disabled' })
+}
+
+describe('the dashboard, in headless Chromium', { skip }, () => {
+  let receiver: TestReceiver
+  let server: RunningServer
+  let browser: Browser
+  let page: Page
+  let tenantKey = ''
+  let firstEvent = ''
+  const pageErrors: string[] = []
+
+  /** Calls the REST API with `key`; fails the test on an error answer. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read fields they assert on
+  async function api(key: string, method: string, path: string, body?: unknown): Promise<any> {
+    const answer = await callApi(server, key, method, path, body)
+    assert.ok(answer.status < 300, `${method} ${path}: ${answer.status} ${answer.text}`)
+    return answer.body
+  }
+
+  const publish = async (type: string, data: unknown): Promise<string> =>
+    (await api(tenantKey, 'POST', '/webhooks/events', { type, data })).id
+
+  /**
+   * Waits, polling from inside the page, until every delivery of the event has at least
+   * `attempts` attempts and, when given, is in `status`.
+   */
+  async function waitForDeliveries(eventId: string, attempts: number, status?: string) {
+    await page.waitForFunction(
+      async ({ eventId, key, attempts, status }) => {
+        const response = await fetch(`/webhooks/events/${eventId}`, {
+          headers: { authorization: `Bearer ${key}` },
+        })
+        const event = (await response.json()) as {
+          deliveries: { attempts: number; status: string }[]
+        }
+        return (
+          event.deliveries.length > 0 &&
+          event.deliveries.every(
+            (d) => d.attempts >= attempts && (status === undefined || d.status === status),
+          )
+        )
+      },
+      { eventId, key: tenantKey, attempts, status },
+      { polling: 100, timeout: 10_000 },
+    )
+  }
+
+  /** Opens `hash`, drawing the page again when it is already open. */
+  async function visit(hash: string) {
+    const url = `${server.url}/${hash}`
+    if (page.url() === url) await page.reload()
+    else await page.goto(url)
+  }
+
+  const main = () => page.locator('main')
+  const heading = (name: string) => page.getByRole('heading', { level: 1, name, exact: true })
+  // Page functions as strings: this file is type-checked without the DOM library.
+  const noHorizontalScroll = () =>
+    page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')
+
+  before(async () => {
+    receiver = await TestReceiver.start()
+    receiver.always('/orders', {
+      kind: 'status',
+      status: 200,
+      headers: { 'content-type': 'application/json', 'x-receiver': 'orders-service' },
+      body: '{"ok":true}',
+    })
+    server = await startTestServer()
+    await api(adminKey, 'POST', '/admin/tenants', { id: 'acme', name: 'Acme' })
+    await api(adminKey, 'POST', '/admin/tenants', { id: 'globex', name: 'Globex' })
+    tenantKey = (
+      await api(adminKey, 'POST', '/admin/tenants/acme/keys', { roles: ['user', 'service'] })
+    ).key
+    await api(adminKey, 'PUT', '/webhooks/event-types/order.created', {
+      description: 'A customer placed an order.',
+      schema: {
+        type: 'object',
+        properties: { id: { type: 'integer' }, total: { type: 'number' } },
+        required: ['id'],
+      },
+    })
+    await api(adminKey, 'PUT', '/webhooks/event-types/order.cancelled', {
+      description: 'An order was cancelled before shipping.',
+    })
+    browser = await launchBrowser()
+    page = await browser.newPage({ viewport: { width: 1280, height: 860 } })
+    page.setDefaultTimeout(10_000)
+    page.on('pageerror', (error) => pageErrors.push(error.message))
+    page.on('console', (message) => {
+      if (/Content Security Policy|Uncaught/.test(message.text())) pageErrors.push(message.text())
+    })
+  })
+
+  after(async () => {
+    await browser?.close()
+    await server?.close()
+    await receiver?.close()
+  })
+
+  it('signs in with a tenant key, after refusing a wrong one', async () => {
+    await page.goto(server.url)
+    await heading('Sign in').waitFor()
+    await shoot(page, 'sign-in')
+    await page.getByLabel('API key').fill('hr_not_a_real_key_at_all')
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.locator('[data-field="key"] .field-error', { hasText: 'not valid' }).waitFor()
+
+    await page.getByLabel('API key').fill(tenantKey)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await heading('Subscriptions').waitFor()
+    await main().getByText('No subscriptions yet').waitFor()
+    assert.match(await main().locator('pre').innerText(), /curl .*\/webhooks\/subscriptions/)
+    assert.match(await page.locator('.tenant').innerText(), /acme/)
+  })
+
+  it("creates a subscription through the form, showing the API's messages beside the fields", async () => {
+    await page.getByRole('button', { name: 'New subscription' }).click()
+    const dialog = page.getByRole('dialog', { name: 'New subscription' })
+    await dialog.getByLabel('Endpoint URL').fill('ftp://example.com/hook')
+    await dialog.getByLabel('Events').fill('order.*')
+    await dialog.getByRole('button', { name: 'Create subscription' }).click()
+    const nameError = dialog.locator('[data-field="name"] .field-error')
+    await nameError.waitFor()
+    assert.match(await nameError.innerText(), /fewer than 1/)
+    assert.equal(await dialog.getByLabel('Name').getAttribute('aria-invalid'), 'true')
+
+    await dialog.getByLabel('Name').fill('Orders')
+    await dialog.getByRole('button', { name: 'Create subscription' }).click()
+    const urlError = dialog.locator('[data-field="config.url"] .field-error')
+    await urlError.filter({ hasText: 'http or https' }).waitFor()
+    assert.ok(await nameError.isHidden())
+    await shoot(page, 'subscription-form')
+    // The message is tied to its field for screen readers.
+    const describedBy = await dialog.getByLabel('Endpoint URL').getAttribute('aria-describedby')
+    assert.ok(describedBy?.includes((await urlError.getAttribute('id'))!))
+
+    await dialog.getByLabel('Endpoint URL').fill(`${receiver.url}/orders`)
+    await dialog.getByRole('button', { name: 'Create subscription' }).click()
+    await heading('Orders').waitFor()
+    assert.equal(await dialog.count(), 0)
+    await main().locator('.page-header .badge', { hasText: 'active' }).waitFor()
+    await main().getByText(`${receiver.url}/orders`).first().waitFor()
+  })
+
+  it('shows a published event in the log, and its delivery with the request and response', async () => {
+    const id = await publish('order.created', { id: 1, total: 42.5 })
+    firstEvent = id
+    await waitForDeliveries(id, 1, 'succeeded')
+    await page.getByRole('link', { name: 'Events', exact: true }).click()
+    await heading('Events').waitFor()
+    const row = main().locator('tbody tr', { hasText: id })
+    await row.getByText('1 succeeded').waitFor()
+    await row.getByRole('link', { name: 'order.created' }).click()
+
+    await heading('order.created').waitFor()
+    assert.match(await main().locator('.code pre').first().innerText(), /"total": 42.5/)
+    const delivery = main().locator('article.delivery')
+    await delivery.locator('h3 .badge', { hasText: 'succeeded' }).waitFor()
+    const attempt = delivery.locator('details.attempt').first()
+    assert.match(await attempt.locator('summary').innerText(), /200/)
+    const response = attempt.locator('table', { hasText: 'Response headers' })
+    assert.match(await response.innerText(), /x-receiver\s+orders-service/)
+    const request = attempt.locator('table', { hasText: 'Request headers' })
+    assert.match(await request.innerText(), /webhook-signature\s+v1,/)
+    assert.match(await attempt.locator('pre').innerText(), /"ok": true/)
+  })
+
+  it('shows a failed attempt, then "Retry now" adds a successful manual one', async () => {
+    receiver.queue('/orders', { kind: 'status', status: 500, body: 'receiver is down' })
+    const id = await publish('order.created', { id: 2 })
+    await waitForDeliveries(id, 1)
+    await visit(`#/events/${id}`)
+    await heading('order.created').waitFor()
+    const delivery = main().locator('article.delivery')
+    const failed = delivery.locator('details.attempt', { hasText: 'receiver is down' })
+    assert.match(await failed.locator('summary').innerText(), /500/)
+
+    await delivery.getByRole('button', { name: 'Retry now' }).click()
+    const manual = delivery.locator('details.attempt', {
+      has: page.locator('.chip', { hasText: 'manual' }),
+    })
+    await manual.waitFor()
+    assert.match(await manual.locator('summary').innerText(), /200/)
+    await delivery.locator('h3 .badge', { hasText: 'succeeded' }).waitFor()
+    await page.getByRole('status').filter({ hasText: 'Retried: 200' }).waitFor()
+  })
+
+  it('filters the event log and pages it 50 at a time', async () => {
+    await Promise.all(Array.from({ length: 60 }, (_, i) => publish('audit.logged', { line: i })))
+    await visit('#/events')
+    await heading('Events').waitFor()
+    const rows = main().locator('tbody tr')
+    await rows.nth(49).waitFor()
+    assert.equal(await rows.count(), 50)
+    await main().getByRole('button', { name: 'Load more' }).click()
+    await rows.nth(61).waitFor()
+    assert.equal(await rows.count(), 62)
+    await main().getByText('All 62 events shown.').waitFor()
+
+    await page.getByLabel('Type').fill('order.created')
+    await page.getByRole('button', { name: 'Apply' }).click()
+    // The Clear link comes with the filtered page, drawn at once with its rows.
+    await main().getByRole('link', { name: 'Clear', exact: true }).waitFor()
+    assert.equal(await rows.count(), 2)
+    assert.match(page.url(), /#\/events\?type=order.created$/)
+    assert.deepEqual(
+      new Set(await main().locator('tbody tr td[data-label="Type"]').allInnerTexts()),
+      new Set(['order.created']),
+    )
+    await page.getByLabel('From').fill('2000-01-01T00:00')
+    await page.getByLabel('To').fill('2000-01-02T00:00')
+    await page.getByRole('button', { name: 'Apply' }).click()
+    await main().getByText('No events match these filters').waitFor()
+    await main().getByRole('link', { name: 'Clear filters' }).click()
+    await main().getByText('Showing the first 50 events.').waitFor()
+  })
+
+  it('pauses and resumes, sends a test ping, and draws the charts', async () => {
+    await page.getByRole('link', { name: 'Subscriptions', exact: true }).click()
+    await main().getByRole('link', { name: 'Orders' }).click()
+    await heading('Orders').waitFor()
+    const state = main().locator('.page-header .badge')
+
+    await main().getByRole('button', { name: 'Pause' }).click()
+    await state.filter({ hasText: 'paused' }).waitFor()
+    const { data } = await api(tenantKey, 'GET', '/webhooks/subscriptions?name=Orders')
+    assert.equal(data[0].state, 'paused')
+    // Focus stays on the button, now labelled for the other way.
+    assert.equal(await page.locator(':focus').innerText(), 'Resume')
+    await main().getByRole('button', { name: 'Resume' }).click()
+    await state.filter({ hasText: 'active' }).waitFor()
+
+    await main().getByRole('button', { name: 'Send test' }).click()
+    const result = main().locator('.test-result')
+    await result.getByText('Receiver answered 200').waitFor()
+    assert.match(await result.locator('pre').innerText(), /\{"ok":true\}/)
+
+    await main().locator('svg.chart').nth(1).waitFor()
+    assert.match(await main().locator('svg.chart').first().innerHTML(), /rect class="bar-ok"/)
+    assert.match(await main().locator('svg.chart').nth(1).innerHTML(), /path class="line line-p99"/)
+    assert.ok((await main().locator('.tiles').innerText()).includes('Success rate'))
+    await main().locator('td[data-label="Status"] .badge').first().waitFor()
+
+    // A closer look at the last hour: the x axis counts minutes instead of hours.
+    await main().getByLabel('Window', { exact: true }).selectOption('1')
+    await main()
+      .locator('svg.chart .axes text', { hasText: /^\d\d:[1-5][05]$/ })
+      .first()
+      .waitFor()
+  })
+
+  it('reveals and rotates the secret, and edits the subscription', async () => {
+    const [orders] = (await api(tenantKey, 'GET', '/webhooks/subscriptions?name=Orders')).data
+    await visit(`#/subscriptions/${orders.id}`)
+    const secret = main().locator('.secret')
+    assert.match(await secret.innerText(), /••••/)
+    await main().getByRole('button', { name: 'Reveal' }).click()
+    await secret.filter({ hasText: /^whsec_[A-Za-z0-9+/=]{40,}$/ }).waitFor()
+    const first = await secret.innerText()
+    await main().getByRole('button', { name: 'Rotate' }).click()
+    await page.getByRole('dialog').getByRole('button', { name: 'Rotate secret' }).click()
+    await secret.filter({ hasNotText: first, hasText: /^whsec_[A-Za-z0-9+/=]{40,}$/ }).waitFor()
+
+    await main().getByRole('button', { name: 'Edit' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Edit Orders' })
+    assert.equal(await dialog.getByLabel('Events').inputValue(), 'order.*')
+    await dialog.getByLabel('Description').fill('Orders for the warehouse team')
+    await dialog.getByRole('button', { name: 'Save changes' }).click()
+    await main().getByText('Orders for the warehouse team').waitFor()
+    const edited = await api(tenantKey, 'GET', `/webhooks/subscriptions/${orders.id}`)
+    assert.equal(edited.description, 'Orders for the warehouse team')
+  })
+
+  it('deletes a subscription only once confirmed; Escape cancels', async () => {
+    const temporary = await api(tenantKey, 'POST', '/webhooks/subscriptions', {
+      name: 'Temporary',
+      events: ['nothing.*'],
+      config: { url: `${receiver.url}/temporary` },
+    })
+    await visit(`#/subscriptions/${temporary.id}`)
+    await heading('Temporary').waitFor()
+    await main().getByRole('button', { name: 'Delete' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Delete Temporary?' })
+    await dialog.waitFor()
+    await page.keyboard.press('Escape')
+    await dialog.waitFor({ state: 'detached' })
+    await heading('Temporary').waitFor()
+
+    await main().getByRole('button', { name: 'Delete' }).click()
+    await dialog.getByRole('button', { name: 'Delete subscription' }).click()
+    await heading('Subscriptions').waitFor()
+    await main().getByRole('link', { name: 'Orders' }).waitFor()
+    assert.equal(await main().getByRole('link', { name: 'Temporary' }).count(), 0)
+  })
+
+  it('enables a disabled subscription and recovers what failed while it was off', async () => {
+    receiver.queue('/warehouse', { kind: 'status', status: 410, body: 'gone' })
+    const warehouse = await api(tenantKey, 'POST', '/webhooks/subscriptions', {
+      name: 'Warehouse',
+      events: ['stock.*'],
+      config: { url: `${receiver.url}/warehouse` },
+    })
+    const id = await publish('stock.changed', { sku: 'A-1' })
+    await waitForDeliveries(id, 1, 'failed')
+    await visit(`#/subscriptions/${warehouse.id}`)
+    await main().locator('.page-header .badge', { hasText: 'disabled' }).waitFor()
+    await main().getByText('Fix the receiver, then Enable it').waitFor()
+    await main().getByRole('button', { name: 'Enable' }).click()
+    await main().locator('.page-header .badge', { hasText: 'active' }).waitFor()
+    // The time defaults to 24 hours ago.
+    await main().getByRole('button', { name: 'Recover', exact: true }).click()
+    await main().getByText('1 delivery queued again.').waitFor()
+    await waitForDeliveries(id, 2, 'succeeded')
+    await api(tenantKey, 'DELETE', `/webhooks/subscriptions/${warehouse.id}`)
+  })
+
+  it('shows names as text, never as markup', async () => {
+    const odd = await api(tenantKey, 'POST', '/webhooks/subscriptions', {
+      name: '<img src=x onerror="document.title=1"><em>Billing</em>',
+      events: ['invoice.*'],
+      config: { url: `${receiver.url}/billing?team=<b>finance</b>` },
+    })
+    await visit('#/subscriptions')
+    await main().getByText('<em>Billing</em>', { exact: false }).waitFor()
+    assert.equal(await main().locator('img, em, b').count(), 0)
+    assert.equal(await page.title(), 'Hookrelay')
+    await api(tenantKey, 'DELETE', `/webhooks/subscriptions/${odd.id}`)
+  })
+
+  it('lists the event types with their schemas', async () => {
+    await page.getByRole('link', { name: 'Event types' }).click()
+    await heading('Event types').waitFor()
+    const created = main().locator('section', { hasText: 'A customer placed an order.' })
+    assert.match(await created.locator('pre').innerText(), /"required": \[\s+"id"\s+\]/)
+    await main().getByText('No schema: any data is accepted.').waitFor()
+  })
+
+  it('lets an admin key pick the tenant, and switch it', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click()
+    await heading('Sign in').waitFor()
+    await page.getByLabel('API key').fill(adminKey)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await heading('Choose a tenant').waitFor()
+    await page.getByLabel('Tenant').selectOption('globex')
+    await page.getByRole('button', { name: 'Continue' }).click()
+    await heading('Subscriptions').waitFor()
+    await main().getByText('No subscriptions yet').waitFor()
+
+    await page.locator('#tenant-switch').selectOption('acme')
+    await main().getByRole('link', { name: 'Orders' }).waitFor()
+  })
+
+  it('fits a 390 px wide phone screen without scrolling sideways', async () => {
+    await page.setViewportSize({ width: 390, height: 844 })
+    await visit('#/subscriptions')
+    await main().getByRole('link', { name: 'Orders' }).waitFor()
+    assert.ok(await noHorizontalScroll(), 'the subscriptions list scrolls sideways')
+
+    await main().getByRole('link', { name: 'Orders' }).click()
+    await main().locator('svg.chart').nth(1).waitFor()
+    assert.ok(await noHorizontalScroll(), 'the subscription page scrolls sideways')
+    await page.getByRole('link', { name: 'Events', exact: true }).click()
+    await main().locator('tbody tr').first().waitFor()
+    assert.ok(await noHorizontalScroll(), 'the event log scrolls sideways')
+    await visit(`#/events/${firstEvent}`)
+    await main().locator('article.delivery').first().waitFor()
+    assert.ok(await noHorizontalScroll(), 'the event page scrolls sideways')
+  })
+
+  it('raised no script errors and no Content-Security-Policy violations', () => {
+    assert.deepEqual(pageErrors, [])
+  })
+})
+
+describe(
+  'screenshots of a day of traffic',
+  {
+    skip:
+      skip || (!screenshots && 'set HOOKRELAY_SCREENSHOTS=1 (npm run screenshots) to save them'),
+  },
+  () => {
+    let receiver: TestReceiver
+    let server: RunningServer
+    let browser: Browser
+    let dir = ''
+    let demoKey = ''
+
+    before(async () => {
+      receiver = await TestReceiver.start()
+      dir = await mkdtemp(join(tmpdir(), 'hookrelay-demo-'))
+      const database = join(dir, 'demo.db')
+      const { key } = await seedDemoTraffic(database, receiver)
+      server = await startTestServer(database)
+      browser = await launchBrowser()
+      demoKey = key
+    })
+
+    after(async () => {
+      await browser?.close()
+      await server?.close()
+      await receiver?.close()
+      if (dir !== '') await rm(dir, { recursive: true, force: true })
+    })
+
+    it('saves the main pages to docs/screenshots/', async () => {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 860 } })
+      const main = page.locator('main')
+      await page.goto(server.url)
+      await page.getByLabel('API key').fill(demoKey)
+      await page.getByRole('button', { name: 'Sign in' }).click()
+      await main.getByRole('link', { name: 'Legacy CRM sync' }).waitFor()
+      await main.getByText('%').first().waitFor()
+      await shoot(page, 'subscriptions')
+
+      await main.getByRole('link', { name: 'Orders' }).click()
+      await main.locator('svg.chart').nth(1).waitFor()
+      await shoot(page, 'subscription-detail')
+
+      await page.getByRole('link', { name: 'Events', exact: true }).click()
+      await main.locator('tbody tr').nth(49).waitFor()
+      await shoot(page, 'events')
+
+      await page.getByLabel('Outcome').selectOption('failed')
+      await page.getByRole('button', { name: 'Apply' }).click()
+      await main.getByRole('link', { name: 'Clear', exact: true }).waitFor()
+      await main.locator('tbody tr a').first().click()
+      await main.locator('article.delivery').first().waitFor()
+      await main
+        .locator('details.attempt')
+        .first()
+        .evaluate((d) => d.setAttribute('open', ''))
+      await shoot(page, 'event-detail')
+
+      await page.getByRole('link', { name: 'Event types' }).click()
+      await main.getByText('A customer placed an order.').waitFor()
+      await shoot(page, 'event-types')
+
+      await page.setViewportSize({ width: 390, height: 844 })
+      await page.getByRole('link', { name: 'Subscriptions', exact: true }).click()
+      await main.getByRole('link', { name: 'Orders' }).waitFor()
+      await shoot(page, 'subscriptions-mobile')
+      await page.close()
+    })
+  },
+)

@@ -288,7 +288,9 @@ export class DeliveryWorker {
 
   async #flush(): Promise<void> {
     while (this.#flushing !== null) await this.#flushing
-    if (this.#pending.length === 0) return
+    // The batch may have gone with an overlapping flush, whose idle check saw this flush's timer
+    // still set: the check is this flush's to make, or drain() waits for a wake that may never come.
+    if (this.#pending.length === 0) return this.#checkIdle()
     const batch = this.#pending
     this.#pending = []
     this.#flushing = this.#record(batch)

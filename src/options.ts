@@ -12,7 +12,8 @@ const day = 24 * 3_600_000
 export interface HookrelayOptions {
   /**
    * `':memory:'`, a SQLite file path, or a `postgres://` (`postgresql://`) URL, whose `schema`
-   * parameter may name the schema. Default is `hookrelay.db`. Ignored when `store` is given.
+   * parameter may name the schema and `pool` the most connections (default 10). Default is
+   * `hookrelay.db`. Ignored when `store` is given.
    */
   database?: string
   /** Any `Store` implementation, in place of `database`. */

@@ -308,6 +308,42 @@ function postgresTests(url: string): void {
       })
     })
 
+    it('sizes its pool from the URL’s pool parameter, and refuses a bad one', async () => {
+      const connections = async (pool: string | null) => {
+        const schema = freshSchema()
+        const name = `hr_pool_${schema}`
+        const at = new URL(url)
+        at.searchParams.set('schema', schema)
+        at.searchParams.set('application_name', name)
+        if (pool !== null) at.searchParams.set('pool', pool)
+        const store = await openPostgresStore({ connectionString: at.toString() })
+        try {
+          // More verbs at once than either pool has connections: each waits for a free one.
+          await Promise.all(
+            Array.from({ length: 12 }, () => store.listEvents({ tenant: 'acme', limit: 1 })),
+          )
+          const open = await admin.query(
+            'SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1',
+            [name],
+          )
+          return open.rows[0].n as number
+        } finally {
+          await store.close()
+          await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
+        }
+      }
+      assert.ok((await connections('2')) <= 2)
+      assert.ok((await connections(null)) > 2, 'the default pool is larger')
+      for (const bad of ['0', 'many', '1.5']) {
+        const at = new URL(url)
+        at.searchParams.set('pool', bad)
+        await assert.rejects(openPostgresStore({ connectionString: at.toString() }), {
+          code: 'invalid_input',
+          field: 'pool',
+        })
+      }
+    })
+
     it('runs the engine end to end on a postgres:// database URL', async () => {
       const schema = freshSchema()
       const database = new URL(url)

@@ -55,11 +55,14 @@ export interface ConnectionSettings {
   /** The client configuration every pooled and listening connection uses. */
   config: pg.ClientConfig
   schema: string
+  /** The URL's `pool` parameter: connections in the pool at most; undefined when absent. */
+  poolMax: number | undefined
 }
 
 /**
  * Works out the client configuration from the options: the schema is `schema`, else the URL's
- * `schema` parameter, else `public`, selected with `search_path` at connection start.
+ * `schema` parameter, else `public`, selected with `search_path` at connection start. The URL's
+ * `pool` parameter sizes the pool (1–1000).
  */
 export function connectionSettings(connectionString: string, schema?: string): ConnectionSettings {
   // Parsed here only to find Hookrelay's parameters; anything else, even a string only `pg`
@@ -74,15 +77,20 @@ export function connectionSettings(connectionString: string, schema?: string): C
   if (!schemaRe.test(chosen)) {
     throw new ValidationError('schema', 'must be a lower-case identifier ([a-z_][a-z0-9_]*)')
   }
+  const pool = url?.searchParams.get('pool') ?? null
+  const poolMax = pool === null ? undefined : Number(pool)
+  if (poolMax !== undefined && !(Number.isInteger(poolMax) && poolMax >= 1 && poolMax <= 1000)) {
+    throw new ValidationError('pool', 'must be a whole number of connections, 1–1000')
+  }
   // The connection string's own `options` would replace the pool's, so both are merged here.
   let given: string | null = null
   let rest = connectionString
-  if (url !== undefined && (url.searchParams.has('schema') || url.searchParams.has('options'))) {
+  const ours = ['schema', 'options', 'pool']
+  if (url !== undefined && ours.some((name) => url.searchParams.has(name))) {
     given = url.searchParams.get('options')
-    url.searchParams.delete('schema')
-    url.searchParams.delete('options')
+    for (const name of ours) url.searchParams.delete(name)
     rest = url.toString()
   }
   const options = `${given === null ? '' : `${given} `}-c search_path=${chosen}`
-  return { config: { connectionString: rest, options, types }, schema: chosen }
+  return { config: { connectionString: rest, options, types }, schema: chosen, poolMax }
 }

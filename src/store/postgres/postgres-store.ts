@@ -337,8 +337,8 @@ export class PostgresStore implements Store {
  * const isolated = await openPostgresStore({ connectionString: url, schema: 'hooks' })
  */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
-  const { config, schema } = connectionSettings(options.connectionString, options.schema)
-  const pool = new pg.Pool({ ...config, max: options.max ?? 10 })
+  const { config, schema, poolMax } = connectionSettings(options.connectionString, options.schema)
+  const pool = new pg.Pool({ ...config, max: options.max ?? poolMax ?? 10 })
   // An idle pooled connection that drops emits 'error' on the pool; without a handler that would
   // end the process. The pool replaces it, and the next query reports any lasting problem.
   pool.on('error', () => {})

@@ -175,8 +175,11 @@ export class Hookrelay {
    *
    * @example await hooks.entityChanged({ tenant: 'acme', entity: 'contact', id: 7, action: 'updated' })
    */
-  entityChanged(input: EntityChangeInput): Promise<PublishedEvent> {
-    return this.publish(entityChangeEvent(input))
+  entityChanged(
+    input: EntityChangeInput,
+    options: Pick<PublishOptions, 'transaction'> = {},
+  ): Promise<PublishedEvent> {
+    return this.publish(entityChangeEvent(input), options)
   }
 
   /**

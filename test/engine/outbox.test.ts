@@ -142,6 +142,24 @@ function outboxTests(url: string): void {
       assert.equal(stored.type, 'order.created')
     })
 
+    it('takes the transaction for entity changes too: rolled back, nothing; committed, sent', async () => {
+      const change = (id: number) => ({ tenant: 'acme', entity: 'order', id, action: 'created' })
+      const undone = await inTransaction('ROLLBACK', (client) =>
+        hooks.entityChanged(change(3), { transaction: client }),
+      )
+      await assert.rejects(hooks.events.get(undone.id), NotFoundError)
+      const done = await inTransaction('COMMIT', (client) =>
+        hooks.entityChanged(change(4), { transaction: client }),
+      )
+      await hooks.drain()
+      const sent = receiver.at('/orders')
+      assert.deepEqual(
+        sent.map((r) => r.headers['webhook-id']),
+        [done.id],
+      )
+      assert.equal(JSON.parse(sent[0]?.body ?? '{}').data.id, 4)
+    })
+
     it('returns the deliveries count before the commit', async () => {
       await hooks.subscriptions.create({
         tenant: 'acme',

@@ -208,16 +208,18 @@ function postgresTests(url: string): void {
       }
     })
 
-    it('notifies on commit exactly the writes that leave deliveries pending', async () => {
-      const { stores, done } = await shared(1)
+    it('notifies on commit exactly the writes that leave deliveries pending, naming the schema', async () => {
+      const { schema, stores, done } = await shared(1)
       const store = stores[0]!
       const listener = new pg.Client({ connectionString: url })
       await listener.connect()
       const seen: string[] = []
       const sentinel = new Promise<void>((resolve) => {
-        listener.on('notification', (m) =>
-          m.channel === 'hr_test_done' ? resolve() : seen.push(m.channel),
-        )
+        listener.on('notification', (m) => {
+          if (m.channel === 'hr_test_done') resolve()
+          // Other test files' schemas notify on the same channel; only this schema's count.
+          else if (m.payload === schema) seen.push(m.channel)
+        })
       })
       try {
         await listener.query('LISTEN hookrelay_deliveries')
@@ -246,6 +248,39 @@ function postgresTests(url: string): void {
       } finally {
         await listener.end()
         await done()
+      }
+    })
+
+    it('wakes only the listeners of the schema a publish wrote to', async () => {
+      const here = await shared(1)
+      const there = await shared(1)
+      try {
+        const [mine] = here.stores as [PostgresStore]
+        const [theirs] = there.stores as [PostgresStore]
+        await theirs.insertSubscription(makeSubscription({ events: ['order.*'] }))
+        let woken = 0
+        const woke = wakeups()
+        const stop = await mine.listen(() => {
+          woken++
+          woke.fn()
+        })
+        try {
+          const first = woke.next()
+          await theirs.publishEvent(makeEvent())
+          // A listener hears notifications in commit order: the publish to the other schema
+          // comes before this one for its own.
+          await admin.query(`SELECT pg_notify('hookrelay_deliveries', $1)`, [here.schema])
+          await first
+          // Heard unfiltered, the other schema's publish would have woken it first, and this
+          // schema's notification, already on its way, a moment later.
+          await assert.rejects(woke.next(200), /not woken/)
+          assert.equal(woken, 1, 'woken by another schema’s publish')
+        } finally {
+          await stop()
+        }
+      } finally {
+        await here.done()
+        await there.done()
       }
     })
 

@@ -3,7 +3,7 @@ import { isSuccess } from '../../core/attempt-outcome.ts'
 import { idFloor } from '../../core/ids.ts'
 import type { Attempt, AttemptTiming } from '../../core/types.ts'
 import type { AttemptRecord, AttemptTimingQuery, SubscriptionHealth } from '../store.ts'
-import { notifyChannel, row, rows, statement } from './connection.ts'
+import { notifyCall, row, rows, statement } from './connection.ts'
 import { ms, toAttempt, toAttemptTiming } from '../row-mapping.ts'
 import { pgText } from './pg-text.ts'
 import { retrying } from './transaction.ts'
@@ -67,7 +67,7 @@ const record = statement(
        AND (r.any_failure OR s.consecutive_failures <> 0 OR s.failing_since IS NOT NULL)
      RETURNING s.id, r.any_failure, s.consecutive_failures, s.failing_since
    ), woken AS (
-     SELECT pg_notify('${notifyChannel}', '')
+     SELECT ${notifyCall()}
      FROM (SELECT 1 FROM moved WHERE status = 'pending' LIMIT 1) AS still_pending
    )
    SELECT runs.* FROM (SELECT count(*) FROM woken) AS w LEFT JOIN runs ON true`,

@@ -1,7 +1,7 @@
 import type pg from 'pg'
 import type { DeliveryStatus } from '../../core/types.ts'
 import type { ClaimedDelivery, ClaimedEvent, ClaimOptions } from '../store.ts'
-import { exec, notifyChannel, type Queryable, row, rows, statement } from './connection.ts'
+import { exec, notifyCall, type Queryable, row, rows, statement } from './connection.ts'
 import { iso, type Row, toSubscription } from '../row-mapping.ts'
 import { transaction } from './transaction.ts'
 
@@ -36,7 +36,7 @@ const release = statement(
      WHERE id = ANY($2::text[]) AND lease_token = $3 AND status = 'pending'
      RETURNING 1
    )
-   SELECT pg_notify('${notifyChannel}', '') FROM (SELECT 1 FROM released LIMIT 1) AS any_released`,
+   SELECT ${notifyCall()} FROM (SELECT 1 FROM released LIMIT 1) AS any_released`,
 )
 // Only while the claim's lease still holds: another worker may own the delivery by then.
 const cancel = statement(

@@ -3,11 +3,23 @@ import pg from 'pg'
 import { ValidationError } from '../../core/errors.ts'
 import type { Row } from '../row-mapping.ts'
 
-/** The channel `NOTIFY` wakes workers on when pending deliveries are written. */
+/**
+ * The channel `NOTIFY` wakes workers on when pending deliveries are written. Channels are per
+ * database, so the payload names the schema the deliveries are in: workers of other schemas
+ * ignore it.
+ */
 export const notifyChannel = 'hookrelay_deliveries'
 
+/**
+ * The `pg_notify` call for deliveries in `schema`, or, without it, in the session's schema (the
+ * store's own connections set `search_path` to it).
+ */
+export function notifyCall(schema?: string): string {
+  return `pg_notify('${notifyChannel}', ${schema === undefined ? 'current_schema()' : `'${schema}'`})`
+}
+
 /** SQL that wakes listeners on commit; inside a transaction, only if it commits. */
-export const notifySql = `SELECT pg_notify('${notifyChannel}', '')`
+export const notifySql = `SELECT ${notifyCall()}`
 
 /** What runs a query: the pool, or a client inside a transaction. */
 export interface Queryable {

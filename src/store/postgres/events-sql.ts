@@ -9,7 +9,7 @@ import type {
   PublishEventOptions,
   QueryClient,
 } from '../store.ts'
-import { notifyChannel, row, rows, type Statement, statement } from './connection.ts'
+import { notifyCall, row, rows, type Statement, statement } from './connection.ts'
 import { eventFilters } from '../event-filters.ts'
 import { newestFirstPage } from './paging.ts'
 import { ms, type Row, toEvent } from '../row-mapping.ts'
@@ -25,8 +25,8 @@ type Run = (stmt: Statement, values: unknown[]) => Promise<Row[]>
 // One statement writes the event and its deliveries, all or nothing, and wakes the workers when
 // it wrote a delivery (inside a transaction, at its commit). A repeated idempotency key writes
 // nothing: ON CONFLICT waits for a concurrent first publish of the key to commit, so the first
-// event can be read right after. `prefix` is as in `matchingIdsQuery`.
-const insertWithDeliveries = (prefix: string) =>
+// event can be read right after. `prefix` is as in `matchingIdsQuery`; `notify` is a `notifyCall`.
+const insertWithDeliveries = (prefix: string, notify: string) =>
   `WITH event AS (
      INSERT INTO ${prefix}events (id, tenant, type, data, timestamp, idempotency_key, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -39,7 +39,7 @@ const insertWithDeliveries = (prefix: string) =>
      FROM event CROSS JOIN unnest($8::text[], $9::text[]) AS d(id, subscription_id)
      RETURNING 1
    ), woken AS (
-     SELECT pg_notify('${notifyChannel}', '') FROM (SELECT 1 FROM written LIMIT 1) AS any_written
+     SELECT ${notify} FROM (SELECT 1 FROM written LIMIT 1) AS any_written
    )
    SELECT (SELECT count(*) FROM event) AS inserted, (SELECT count(*) FROM written) AS deliveries,
      (SELECT count(*) FROM woken) AS woken`
@@ -53,11 +53,15 @@ const countByStatus = statement(
    GROUP BY event_id, status`,
 )
 
-/** The statements of a publish, with `prefix` ('' or `"schema".`) before each table name. */
-function publishStatements(prefix: string) {
+/**
+ * The statements of a publish: on the store's own connections without `schema`, else with
+ * `"schema".` before each table name.
+ */
+function publishStatements(schema?: string) {
+  const prefix = schema === undefined ? '' : `"${schema}".`
   return {
     match: matchingIdsQuery(prefix),
-    insert: statement(insertWithDeliveries(prefix)),
+    insert: statement(insertWithDeliveries(prefix, notifyCall(schema))),
     byKey: statement(selectByKey(prefix)),
   }
 }
@@ -65,7 +69,7 @@ function publishStatements(prefix: string) {
 type PublishStatements = ReturnType<typeof publishStatements>
 
 /** The statements on the store's own connections, whose search_path is the schema. */
-const own = publishStatements('')
+const own = publishStatements()
 
 const selectById = statement('SELECT * FROM events WHERE id = $1')
 // Oldest first means by timestamp, with the id breaking ties; the cursor is the pair, found from
@@ -167,7 +171,7 @@ export function eventsSql(pool: pg.Pool, schema: string) {
   // A caller's client may have any search_path, so its statements name the store's schema: a
   // `SET LOCAL search_path` instead would last to the end of the caller's transaction and change
   // what the caller's own statements after the publish refer to.
-  const qualified = publishStatements(`"${schema}".`)
+  const qualified = publishStatements(schema)
   return {
     insert(event: WebhookEvent, deliveries: NewDelivery[]): Promise<InsertedEvent> {
       return insert((stmt, values) => rows(pool, stmt, values), own, event, deliveries)

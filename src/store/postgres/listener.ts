@@ -7,12 +7,14 @@ const maxDelayMs = 5_000
 
 /**
  * LISTENs for `hookrelay_deliveries` on a connection of its own (a pooled one would go back to the
- * pool and stop listening) and calls `onNotify` for each notification. When the connection drops
+ * pool and stop listening) and calls `onNotify` for each notification about `schema` (or with an
+ * empty payload, as versions before 0.2 send). When the connection drops
  * it reconnects by itself, and then calls `onNotify` once, for what it may have missed. Resolves,
  * once listening, to a function that stops it.
  */
 export async function listen(
   config: pg.ClientConfig,
+  schema: string,
   onNotify: () => void,
 ): Promise<() => Promise<void>> {
   let stopped = false
@@ -44,7 +46,8 @@ export async function listen(
       return
     }
     client.on('notification', (message) => {
-      if (message.channel === notifyChannel) wake()
+      const about = message.payload ?? ''
+      if (message.channel === notifyChannel && (about === schema || about === '')) wake()
     })
     client.once('end', () => {
       if (current !== client) return
@@ -87,8 +90,12 @@ export class Listeners {
   #closed = false
 
   /** Starts a listener (see `listen`); the function it resolves to stops it, once. */
-  async add(config: pg.ClientConfig, onNotify: () => void): Promise<() => Promise<void>> {
-    const stopListening = await listen(config, onNotify)
+  async add(
+    config: pg.ClientConfig,
+    schema: string,
+    onNotify: () => void,
+  ): Promise<() => Promise<void>> {
+    const stopListening = await listen(config, schema, onNotify)
     const stop = async (): Promise<void> => {
       if (this.#stops.delete(stop)) await stopListening()
     }

@@ -76,11 +76,13 @@ export class PostgresStore implements Store {
   readonly #access: AccessSql
   readonly #listeners = new Listeners()
   #closed = false
+  readonly #schema: string
 
   /** Wraps an open pool on a migrated schema; use `openPostgresStore` instead. */
   constructor(pool: pg.Pool, config: pg.ClientConfig, schema: string) {
     this.#pool = pool
     this.#config = config
+    this.#schema = schema
     this.#subscriptions = guarded(subscriptionsSql(pool))
     this.#events = guarded(eventsSql(pool, schema))
     this.#claims = guarded(claimsSql(pool))
@@ -105,7 +107,7 @@ export class PostgresStore implements Store {
    */
   async listen(onNotify: () => void): Promise<() => Promise<void>> {
     this.#open()
-    return guard(() => this.#listeners.add(this.#config, onNotify))
+    return guard(() => this.#listeners.add(this.#config, this.#schema, onNotify))
   }
 
   async insertSubscription(subscription: StoredSubscription): Promise<void> {

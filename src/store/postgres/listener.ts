@@ -31,7 +31,14 @@ export async function listen(
   }
 
   const open = async (): Promise<void> => {
-    const client = new pg.Client({ ...config, application_name: 'hookrelay-listen' })
+    // Keepalive probes notice a connection that died silently (a NAT or firewall dropping it):
+    // without them a listener would wait forever for notifications, leaving only polling.
+    const client = new pg.Client({
+      ...config,
+      application_name: 'hookrelay-listen',
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 30_000,
+    })
     // A dropped connection emits 'error' and then 'end'; 'end' reconnects.
     client.on('error', () => {})
     try {

@@ -3,9 +3,9 @@ import { connect } from 'node:net'
 import { type Job, Queue, Worker } from 'bullmq'
 import { Redis } from 'ioredis'
 import { Agent } from 'undici'
+import { envelope, eventData } from '../src/bench/payload.ts'
 import type { ReceiverProcess } from '../src/bench/receiver-process.ts'
-import { type SignedPost, signedPoster } from '../src/bench/signed-post.ts'
-import { deliveryJobChunks } from './sender-jobs.ts'
+import { benchId, type SignedPost, signedPoster } from '../src/bench/signed-post.ts'
 
 /** Options of `runBullmqSender`. */
 export interface BullmqSenderOptions {
@@ -84,11 +84,19 @@ export async function runBullmqSender(options: BullmqSenderOptions): Promise<Bul
   let worker: Worker<SignedPost> | undefined
   try {
     const url = `http://127.0.0.1:${receiver.port}${path}`
+    const dataJson = JSON.stringify(eventData(1))
     const enqueueStarted = performance.now()
-    for (const chunk of deliveryJobChunks(url, jobs)) {
+    for (let first = 0; first < jobs; first += 1_000) {
+      const chunk = []
+      for (let n = first; n < Math.min(first + 1_000, jobs); n++) {
+        const eventId = benchId('evt', n)
+        const body = envelope(eventId, new Date().toISOString(), dataJson)
+        chunk.push({ name: 'deliver', data: { url, eventId, deliveryId: benchId('dlv', n), body } })
+      }
       // Completed and failed jobs are dropped, as a sender that keeps no log would.
-      const opts = { removeOnComplete: true, removeOnFail: true }
-      await queue.addBulk(chunk.map((data) => ({ name: 'deliver', data, opts })))
+      await queue.addBulk(
+        chunk.map((job) => ({ ...job, opts: { removeOnComplete: true, removeOnFail: true } })),
+      )
     }
     const enqueueSeconds = (performance.now() - enqueueStarted) / 1000
 

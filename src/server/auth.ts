@@ -101,13 +101,6 @@ export function authorize(options: AuthorizeOptions) {
     ) {
       throw new HttpProblem(403, 'forbidden', `this route needs the ${options.roles[access]} role`)
     }
-    const actingFor = request.headers[tenantHeader]
-    if (actingFor !== undefined) {
-      if (!isAdmin || principal.tenant !== null) {
-        throw new HttpProblem(403, 'forbidden', `only admin keys may send ${tenantHeader}`)
-      }
-      principal = { ...principal, tenant: validTenant(actingFor, 'Hookrelay-Tenant') }
-    }
     if (options.rateLimit > 0) {
       const who = `${principal.tenant ?? ''}\u0000${principal.userId ?? ''}`
       let bucket = buckets.get(who)
@@ -122,6 +115,14 @@ export function authorize(options: AuthorizeOptions) {
           'retry-after': String(Math.ceil(waitMs / 1000)),
         })
       }
+    }
+    // After the rate limit, which is the key's own whichever tenant it acts for.
+    const actingFor = request.headers[tenantHeader]
+    if (actingFor !== undefined) {
+      if (!isAdmin || principal.tenant !== null) {
+        throw new HttpProblem(403, 'forbidden', `only admin keys may send ${tenantHeader}`)
+      }
+      principal = { ...principal, tenant: validTenant(actingFor, 'Hookrelay-Tenant') }
     }
     request.principal = principal
   }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { verifyStandard } from '../../src/receiver/index.ts'
-import { assertProblem, subscriptionBody, useServer } from '../support/server.ts'
+import { assertProblem, startServer, subscriptionBody, useServer } from '../support/server.ts'
 
 // The routes the dashboard and the CLI are built on: acting for a tenant, who am I, tenants and
 // keys, secrets, statistics, filtered events and the headers each attempt sent.
@@ -59,6 +59,21 @@ describe('an admin key acting for a tenant', () => {
       'hookrelay-tenant': 'no spaces allowed',
     })
     assertProblem(bad, 400, 'invalid_input', 'Hookrelay-Tenant')
+  })
+
+  it('keeps one rate limit per admin key, whichever tenant it acts for', async () => {
+    const limited = await startServer({ server: { rateLimit: 2 } })
+    try {
+      const as = (tenant: string) =>
+        limited.call(limited.adminKey, 'GET', '/webhooks/subscriptions', undefined, {
+          'hookrelay-tenant': tenant,
+        })
+      assert.equal((await as('acme')).status, 200)
+      assert.equal((await as('acme')).status, 200)
+      assertProblem(await as('globex'), 429, 'rate_limited')
+    } finally {
+      await limited.close()
+    }
   })
 
   it('answers who the caller is', async () => {

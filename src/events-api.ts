@@ -1,3 +1,4 @@
+import { emptyDeliveryCounts } from './core/delivery-counts.ts'
 import { NotFoundError } from './core/errors.ts'
 import type {
   Attempt,
@@ -64,7 +65,7 @@ export class EventsApi {
     const counts = await this.#ctx.store.countDeliveries(page.data.map((e) => e.id))
     const data = page.data.map((event) => ({
       ...event,
-      deliveryCounts: counts[event.id] ?? { pending: 0, succeeded: 0, failed: 0, cancelled: 0 },
+      deliveryCounts: counts[event.id] ?? emptyDeliveryCounts(),
     }))
     return { data, nextCursor: page.nextCursor }
   }

@@ -1,6 +1,7 @@
 import type pg from 'pg'
 import { newId } from '../../core/ids.ts'
 import { candidatePatterns } from '../../core/patterns.ts'
+import { deliveryCountsByEvent } from '../../core/delivery-counts.ts'
 import type { DeliveryCounts, Page, WebhookEvent } from '../../core/types.ts'
 import type {
   EventQuery,
@@ -211,13 +212,7 @@ export function eventsSql(pool: pg.Pool, schema: string) {
     },
 
     async countDeliveries(eventIds: string[]): Promise<Record<string, DeliveryCounts>> {
-      const counts: Record<string, DeliveryCounts> = {}
-      for (const id of eventIds) counts[id] = { pending: 0, succeeded: 0, failed: 0, cancelled: 0 }
-      for (const found of await rows(pool, countByStatus, [eventIds])) {
-        const of = counts[found.event_id as string]
-        if (of !== undefined) of[found.status as keyof DeliveryCounts] = Number(found.n)
-      }
-      return counts
+      return deliveryCountsByEvent(eventIds, await rows(pool, countByStatus, [eventIds]))
     },
 
     async listSince(

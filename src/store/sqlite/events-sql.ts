@@ -1,3 +1,4 @@
+import { deliveryCountsByEvent } from '../../core/delivery-counts.ts'
 import type { DeliveryCounts, Page, WebhookEvent } from '../../core/types.ts'
 import type { EventQuery, InsertedEvent, NewDelivery } from '../store.ts'
 import type { SqliteConnection } from './connection.ts'
@@ -85,13 +86,7 @@ export function eventsSql(conn: SqliteConnection) {
     },
 
     countDeliveries(eventIds: string[]): Record<string, DeliveryCounts> {
-      const counts: Record<string, DeliveryCounts> = {}
-      for (const id of eventIds) counts[id] = { pending: 0, succeeded: 0, failed: 0, cancelled: 0 }
-      for (const row of countByStatus.all(JSON.stringify(eventIds))) {
-        const of = counts[row.event_id as string]
-        if (of !== undefined) of[row.status as keyof DeliveryCounts] = Number(row.n)
-      }
-      return counts
+      return deliveryCountsByEvent(eventIds, countByStatus.all(JSON.stringify(eventIds)))
     },
 
     listSince(tenant: string, since: number, limit: number, afterId?: string): WebhookEvent[] {

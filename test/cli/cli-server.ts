@@ -1,7 +1,7 @@
 import { after, before } from 'node:test'
 import { pino } from 'pino'
 import { type RunningServer, startServer } from '../../src/cli/start-server.ts'
-import { callApi, poll } from '../support/http.ts'
+import { callApi } from '../support/http.ts'
 import { TestReceiver } from '../support/receiver.ts'
 import { runCli } from './serve-process.ts'
 
@@ -85,8 +85,6 @@ export async function api<T = unknown>(
   if (answer.status >= 300) throw new Error(`${method} ${at}: ${answer.status} ${answer.text}`)
   return answer.body ?? (undefined as T)
 }
-
-export { poll }
 
 /** Creates tenant `id` through the REST API and answers a `user`+`service` key of it. */
 export async function tenantKey(server: { url: string }, id: string): Promise<string> {

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { verifyStandard } from '../../src/receiver/index.ts'
-import { api, hookrelay, ok, poll, type RunOptions, useCliServer } from './cli-server.ts'
+import { api, hookrelay, ok, type RunOptions, useCliServer } from './cli-server.ts'
+import { poll } from '../support/http.ts'
 
 // One server for the file: each test builds on what the ones before it created, as a user would.
 const t = useCliServer({ tenant: false })

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { api, failure, hookrelay, ok, poll, useCliServer } from './cli-server.ts'
+import { api, failure, hookrelay, ok, useCliServer } from './cli-server.ts'
+import { poll } from '../support/http.ts'
 
 const t = useCliServer()
 

@@ -31,9 +31,10 @@ export interface CeilingResult {
 
 /**
  * The reference: what this machine can sign and POST with undici when nothing is stored. Each
- * request does the per-delivery work Hookrelay's sender does (build the envelope around stored
- * data JSON, sign it standard-webhooks style, POST it over a keep-alive pool, read the answer)
- * and nothing else.
+ * request does the per-delivery work of a hand-written sender (build the envelope around stored
+ * data JSON, sign it standard-webhooks style, POST it with undici's `request()` over a keep-alive
+ * pool, read the answer) and nothing else. Hookrelay's sender makes the same POST through
+ * undici's lower-level `dispatch` (see `HttpSender`), which costs less per request.
  */
 export async function runCeiling(options: CeilingOptions): Promise<CeilingResult> {
   const agent = new Agent({ connections: 128, keepAliveTimeout: 30_000, pipelining: 1 })

@@ -1,6 +1,7 @@
 import { type AttemptOutcome, decideOutcome, statusOf } from '../core/attempt-outcome.ts'
 import { newId } from '../core/ids.ts'
 import { signatureHeaders } from '../core/signing/index.ts'
+import { iso } from '../core/time.ts'
 import type { AttemptTrigger } from '../core/types.ts'
 import type { AttemptRecord, ClaimedDelivery } from '../store/store.ts'
 import type { SendRequest, SendResult } from './http-sender.ts'
@@ -80,7 +81,7 @@ export async function attemptDelivery(
       subscriptionId: claimed.subscription.id,
       tenant: claimed.event.tenant,
       trigger,
-      startedAt: new Date(startedAt).toISOString(),
+      startedAt: iso(startedAt),
       durationMs: result.durationMs,
       statusCode: result.statusCode,
       error: result.error,

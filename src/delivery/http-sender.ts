@@ -241,6 +241,15 @@ function describeFailure(
 function flatHeaders(
   headers: Record<string, string | string[] | undefined>,
 ): Record<string, string> {
+  // Most answers repeat no header: then the parsed object is already flat.
+  let flat = true
+  for (const name in headers) {
+    if (typeof headers[name] !== 'string') {
+      flat = false
+      break
+    }
+  }
+  if (flat) return headers as Record<string, string>
   const out: Record<string, string> = {}
   for (const [name, value] of Object.entries(headers)) {
     if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value

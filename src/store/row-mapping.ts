@@ -14,24 +14,13 @@ import type {
   Tenant,
   WebhookEvent,
 } from '../core/types.ts'
+import { iso, ms } from '../core/time.ts'
 
 /**
  * A row as a driver returns it: TEXT as strings, INTEGER and BIGINT as numbers (the PostgreSQL
  * adapter parses BIGINT), NULL as null.
  */
 export type Row = Record<string, unknown>
-
-/** Epoch ms to the ISO 8601 string domain objects carry. */
-export function iso(ms: number): string {
-  return new Date(ms).toISOString()
-}
-
-/** An ISO 8601 string from a domain object to epoch ms for a column. */
-export function ms(isoString: string): number {
-  const value = Date.parse(isoString)
-  if (Number.isNaN(value)) throw new TypeError(`not an ISO 8601 time: ${isoString}`)
-  return value
-}
 
 function text(row: Row, column: string): string {
   return row[column] as string

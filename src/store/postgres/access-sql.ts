@@ -2,7 +2,8 @@ import type pg from 'pg'
 import { ConflictError, NotFoundError } from '../../core/errors.ts'
 import type { ApiKey, BacklogStats, StoredApiKey, Tenant } from '../../core/types.ts'
 import { exec, row, rows, statement } from './connection.ts'
-import { ms, toApiKey, toStoredApiKey, toTenant } from '../row-mapping.ts'
+import { ms } from '../../core/time.ts'
+import { toApiKey, toStoredApiKey, toTenant } from '../row-mapping.ts'
 
 /** The tenant, API key and backlog verbs of the PostgreSQL store. */
 export type AccessSql = ReturnType<typeof accessSql>

@@ -2,7 +2,8 @@ import type pg from 'pg'
 import type { DeliveryStatus } from '../../core/types.ts'
 import type { ClaimedDelivery, ClaimedEvent, ClaimOptions } from '../store.ts'
 import { exec, notifyCall, type Queryable, row, rows, statement } from './connection.ts'
-import { iso, type Row, toSubscription } from '../row-mapping.ts'
+import { iso } from '../../core/time.ts'
+import { type Row, toSubscription } from '../row-mapping.ts'
 import { transaction } from './transaction.ts'
 
 /** The claim and lease verbs of the PostgreSQL store: the delivery workers' read path. */

@@ -1,7 +1,8 @@
 import type pg from 'pg'
 import type { EventType } from '../../core/types.ts'
 import { exec, row, rows, statement } from './connection.ts'
-import { ms, toEventType } from '../row-mapping.ts'
+import { ms } from '../../core/time.ts'
+import { toEventType } from '../row-mapping.ts'
 
 /** The event type catalogue verbs of the PostgreSQL store. */
 export type EventTypesSql = ReturnType<typeof eventTypesSql>

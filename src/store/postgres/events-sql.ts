@@ -13,7 +13,8 @@ import type {
 import { notifyCall, row, rows, type Statement, statement } from './connection.ts'
 import { eventFilters } from '../event-filters.ts'
 import { newestFirstPage } from './paging.ts'
-import { ms, type Row, toEvent } from '../row-mapping.ts'
+import { ms } from '../../core/time.ts'
+import { type Row, toEvent } from '../row-mapping.ts'
 import { matchingIdsQuery } from './subscriptions-sql.ts'
 import { transaction } from './transaction.ts'
 

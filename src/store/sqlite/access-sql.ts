@@ -1,7 +1,8 @@
 import { ConflictError, NotFoundError } from '../../core/errors.ts'
 import type { ApiKey, BacklogStats, StoredApiKey, Tenant } from '../../core/types.ts'
 import type { SqliteConnection } from './connection.ts'
-import { ms, toApiKey, toStoredApiKey, toTenant } from '../row-mapping.ts'
+import { ms } from '../../core/time.ts'
+import { toApiKey, toStoredApiKey, toTenant } from '../row-mapping.ts'
 
 /** The tenant, API key and backlog verbs of the SQLite store. */
 export type AccessSql = ReturnType<typeof accessSql>

@@ -1,7 +1,8 @@
 import type { DeliveryStatus } from '../../core/types.ts'
 import type { ClaimedDelivery, ClaimedEvent, ClaimOptions } from '../store.ts'
 import type { SqliteConnection } from './connection.ts'
-import { iso, type Row, toSubscription } from '../row-mapping.ts'
+import { iso } from '../../core/time.ts'
+import { type Row, toSubscription } from '../row-mapping.ts'
 
 /** The claim and lease verbs of the SQLite store: the delivery workers' read path. */
 export type ClaimsSql = ReturnType<typeof claimsSql>

@@ -1,6 +1,7 @@
 import type { EventType } from '../../core/types.ts'
 import type { SqliteConnection } from './connection.ts'
-import { ms, toEventType } from '../row-mapping.ts'
+import { ms } from '../../core/time.ts'
+import { toEventType } from '../row-mapping.ts'
 
 /** The event type catalogue verbs of the SQLite store. */
 export type EventTypesSql = ReturnType<typeof eventTypesSql>

@@ -4,7 +4,8 @@ import type { EventQuery, InsertedEvent, NewDelivery } from '../store.ts'
 import type { SqliteConnection } from './connection.ts'
 import { eventFilters } from '../event-filters.ts'
 import { newestFirstPage } from './paging.ts'
-import { ms, toEvent } from '../row-mapping.ts'
+import { ms } from '../../core/time.ts'
+import { toEvent } from '../row-mapping.ts'
 
 /** The event verbs of the SQLite store. */
 export type EventsSql = ReturnType<typeof eventsSql>

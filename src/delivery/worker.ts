@@ -4,8 +4,8 @@ import type { ClaimedDelivery, Store, SubscriptionHealth } from '../store/store.
 import { type AttemptContext, type AttemptResult, attemptDelivery } from './attempt.ts'
 import { TokenBucket } from './token-bucket.ts'
 
-const flushBatch = 256
-const flushDelayMs = 5
+const flushBatch = 512
+const flushDelayMs = 20
 
 /** How the worker claims and paces deliveries. */
 export interface WorkerSettings {

@@ -1,9 +1,10 @@
 import { isSuccess } from '../../core/attempt-outcome.ts'
 import { idFloor } from '../../core/ids.ts'
 import type { Attempt, AttemptTiming } from '../../core/types.ts'
-import type { AttemptRecord, AttemptTimingQuery, SubscriptionHealth } from '../store.ts'
+import type { AttemptTimingQuery, SubscriptionHealth } from '../store.ts'
+import type { AttemptRow } from './attempt-rows.ts'
 import type { SqliteConnection } from './connection.ts'
-import { ms, toAttempt, toAttemptTiming } from '../row-mapping.ts'
+import { toAttempt, toAttemptTiming } from '../row-mapping.ts'
 
 /** The attempt log verbs of the SQLite store: the delivery workers' write path. */
 export type AttemptsSql = ReturnType<typeof attemptsSql>
@@ -73,45 +74,47 @@ export function attemptsSql(conn: SqliteConnection) {
   )
 
   return {
-    record(records: AttemptRecord[]): SubscriptionHealth[] {
-      if (records.length === 0) return []
+    record(rows: AttemptRow[]): SubscriptionHealth[] {
+      if (rows.length === 0) return []
       // One UPDATE per subscription per batch, not per attempt: fold the batch first.
       const runs = new Map<string, RunChange>()
       const now = Date.now()
       return transaction(() => {
-        for (const { attempt: a, leaseToken, status, nextAttemptAt } of records) {
-          const startedAt = ms(a.startedAt)
+        for (const row of rows) {
+          // prettier-ignore
+          const [id, deliveryId, eventId, subscriptionId, tenant, trigger, startedAt, durationMs,
+            statusCode, error, requestHeaders, responseHeaders, body, leaseToken, status, next] = row
           insertAttempt.run(
-            a.id,
-            a.deliveryId,
-            a.eventId,
-            a.subscriptionId,
-            a.tenant,
-            a.trigger,
+            id,
+            deliveryId,
+            eventId,
+            subscriptionId,
+            tenant,
+            trigger,
             startedAt,
-            a.durationMs,
-            a.statusCode,
-            a.error,
-            JSON.stringify(a.requestHeaders),
-            JSON.stringify(a.responseHeaders),
-            a.responseBody,
+            durationMs,
+            statusCode,
+            error,
+            requestHeaders,
+            responseHeaders,
+            body,
             now,
           )
           updateDelivery.run(
             status,
-            nextAttemptAt,
-            a.statusCode,
-            a.error,
-            startedAt + a.durationMs,
-            a.deliveryId,
+            next,
+            statusCode,
+            error,
+            startedAt + durationMs,
+            deliveryId,
             leaseToken,
           )
-          let run = runs.get(a.subscriptionId)
+          let run = runs.get(subscriptionId)
           if (run === undefined) {
             run = { reset: false, failures: 0, since: null, anyFailure: false }
-            runs.set(a.subscriptionId, run)
+            runs.set(subscriptionId, run)
           }
-          if (isSuccess(a.statusCode)) {
+          if (isSuccess(statusCode)) {
             run.reset = true
             run.failures = 0
             run.since = null

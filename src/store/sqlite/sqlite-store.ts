@@ -31,6 +31,7 @@ import type {
   SubscriptionQuery,
 } from '../store.ts'
 import { type AccessSql, accessSql } from './access-sql.ts'
+import { type AttemptRow, toAttemptRows } from './attempt-rows.ts'
 import { type AttemptsSql, attemptsSql } from './attempts-sql.ts'
 import { type ClaimsSql, claimsSql } from './claims-sql.ts'
 import { openConnection, type SqliteConnection, type SqliteSynchronous } from './connection.ts'
@@ -205,8 +206,13 @@ export class SqliteStore implements Store {
   }
 
   async recordAttempts(records: AttemptRecord[]): Promise<SubscriptionHealth[]> {
+    return this.recordAttemptRows(toAttemptRows(records))
+  }
+
+  /** `recordAttempts` for records already flattened (the threaded store flattens them). */
+  async recordAttemptRows(rows: AttemptRow[]): Promise<SubscriptionHealth[]> {
     this.#open()
-    return this.#attempts.record(records)
+    return this.#attempts.record(rows)
   }
 
   async getDelivery(id: string): Promise<Delivery | null> {

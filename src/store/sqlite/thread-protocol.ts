@@ -8,8 +8,12 @@ import {
 } from '../../core/errors.ts'
 import type { Store } from '../store.ts'
 
-/** A verb of the store that the thread runs: every method of the port but `close` and `listen`. */
-export type StoreVerb = Exclude<keyof Store, 'capabilities' | 'close' | 'listen'>
+/**
+ * A verb of the store that the thread runs: every method of the port but `close` and `listen`,
+ * and `recordAttemptRows`, which the threaded store sends for `recordAttempts`.
+ */
+export type StoreVerb =
+  Exclude<keyof Store, 'capabilities' | 'close' | 'listen'> | 'recordAttemptRows'
 
 /** One verb call, answered by the reply with the same `id`; sent in arrays of calls. */
 export interface CallMessage {

@@ -30,6 +30,7 @@ import type {
   SubscriptionHealth,
   SubscriptionQuery,
 } from '../store.ts'
+import { toAttemptRows } from './attempt-rows.ts'
 import {
   type CallMessage,
   type ReadyMessage,
@@ -203,7 +204,7 @@ export class ThreadedSqliteStore implements Store {
   }
 
   recordAttempts(records: AttemptRecord[]): Promise<SubscriptionHealth[]> {
-    return this.#call('recordAttempts', records)
+    return this.#call('recordAttemptRows', toAttemptRows(records))
   }
 
   getDelivery(id: string): Promise<Delivery | null> {

@@ -11,6 +11,7 @@ import {
   runPgBossSender,
 } from './pg-boss-sender.ts'
 import type { ReceiverProcess } from '../src/bench/receiver-process.ts'
+import { medianBy } from '../src/bench/sqlite-rounds.ts'
 import type { Row } from '../src/bench/table.ts'
 
 /** The design's PostgreSQL targets: a share of the ceiling, a multiple of the pg-boss sender. */
@@ -22,12 +23,20 @@ export type PostgresSettings = Omit<HookrelayRunOptions, 'receiver' | 'diagnosis
   pgBoss: Omit<PgBossSenderOptions, 'receiver' | 'url'>
 }
 
-/** What the PostgreSQL part measured, for the table, the notes and `.bench/last.json`. */
-export interface PostgresSection {
-  /** The ceiling measured just before, which the rows' ratios are taken against. */
+/** One round of the PostgreSQL rows: a ceiling, then one worker, then two, right after it. */
+export interface PostgresRound {
   ceiling: CeilingResult & { rate: number }
   oneWorker: HookrelayRunResult
   twoWorkers: HookrelayRunResult
+  /** One worker's rate over this round's ceiling. */
+  ratio: number
+  /** Two workers' rate over one worker's, in this round. */
+  twoOverOne: number
+}
+
+/** What the PostgreSQL part measured, for the table, the notes and `.bench/last.json`. */
+export interface PostgresSection {
+  rounds: PostgresRound[]
   pgBoss: PgBossSenderResult
   rows: Row[]
   notes: string[]
@@ -41,58 +50,88 @@ export function postgresUrl(): string | null {
 }
 
 /**
- * The PostgreSQL rows, in one go: a ceiling to judge them against, Hookrelay with one worker and
- * with two engines sharing the backlog, then the pg-boss sender, all sending to `receiver`.
+ * The PostgreSQL rows: `rounds` rounds of a ceiling, Hookrelay with one worker and with two
+ * engines sharing the backlog, each judged against its own round as the SQLite rows are; then the
+ * pg-boss sender once. All send to `receiver`. Only the first round warms up.
  */
 export async function runPostgresRows(options: {
   url: string
   receiver: ReceiverProcess
   settings: PostgresSettings
+  rounds: number
   measureCeiling(): Promise<CeilingResult & { rate: number }>
 }): Promise<PostgresSection> {
   const { url, receiver, settings } = options
   const { pgBoss: boss, ...hookrelay } = settings
-  const ceiling = await options.measureCeiling()
-  const oneWorker = await runHookrelayPostgres({ url, receiver, ...hookrelay, workers: 1 })
-  const twoWorkers = await runHookrelayPostgres({
-    url,
-    receiver,
-    ...hookrelay,
-    warmupEvents: 0,
-    workers: 2,
-  })
+  const rounds: PostgresRound[] = []
+  for (let i = 0; i < options.rounds; i++) {
+    const warmupEvents = i === 0 ? hookrelay.warmupEvents : 0
+    const ceiling = await options.measureCeiling()
+    const oneWorker = await runHookrelayPostgres({
+      url,
+      receiver,
+      ...hookrelay,
+      warmupEvents,
+      workers: 1,
+    })
+    const twoWorkers = await runHookrelayPostgres({
+      url,
+      receiver,
+      ...hookrelay,
+      warmupEvents: 0,
+      workers: 2,
+    })
+    const oneRate = rate(oneWorker.deliver)
+    rounds.push({
+      ceiling,
+      oneWorker,
+      twoWorkers,
+      ratio: oneRate / ceiling.rate,
+      twoOverOne: rate(twoWorkers.deliver) / oneRate,
+    })
+  }
   const pgBoss = await runPgBossSender({ url, receiver, ...boss })
-  const runs = { ceiling, oneWorker, twoWorkers, pgBoss }
-  return { ...runs, ...describe(settings, runs) }
+  return { rounds, pgBoss, ...describe(settings, rounds, pgBoss) }
 }
+
+const rate = (r: { count: number; seconds: number }) => r.count / r.seconds
 
 /** The table's rows, the notes under it, and the problems of the PostgreSQL runs. */
 function describe(
   settings: PostgresSettings,
-  runs: Omit<PostgresSection, 'rows' | 'notes' | 'problems'>,
+  rounds: PostgresRound[],
+  pgBoss: PgBossSenderResult,
 ): Pick<PostgresSection, 'rows' | 'notes' | 'problems'> {
-  const { ceiling, oneWorker, twoWorkers, pgBoss } = runs
   const boss = settings.pgBoss
-  const rate = (r: { count: number; seconds: number }) => r.count / r.seconds
+  // One worker's row is its median round by ratio; two workers' row is the round of the median
+  // two-over-one ratio, which is what their target compares.
+  const one = medianBy(rounds, (r) => r.ratio)
+  const two = medianBy(rounds, (r) => r.twoOverOne)
+  const oneWorker = one.oneWorker
+  const twoWorkers = two.twoWorkers
   const oneRate = rate(oneWorker.deliver)
   const twoRate = rate(twoWorkers.deliver)
   const bossRate = rate(pgBoss)
   const overBoss = oneRate / bossRate
-  const ratio = oneRate / ceiling.rate
-  const oneMarker = !oneWorker.complete
+  const ratio = one.ratio
+  const incomplete = rounds.some((r) => !r.oneWorker.complete)
+  const invalid = rounds.some((r) => r.oneWorker.problems.length > 0)
+  const oneMarker = incomplete
     ? 'INCOMPLETE'
-    : oneWorker.problems.length > 0
+    : invalid
       ? 'INVALID'
       : ratio >= targetRatio && overBoss >= targetOverPgBoss
         ? 'PASS'
         : 'BELOW'
-  const twoMarker = !twoWorkers.complete
-    ? twoWorkers.duplicates > 0
+  const duplicates = rounds.reduce((n, r) => n + r.twoWorkers.duplicates, 0)
+  const twoMarker =
+    duplicates > 0
       ? 'DUPLICATES'
-      : 'INCOMPLETE'
-    : twoRate >= oneRate
-      ? 'PASS'
-      : 'BELOW'
+      : rounds.some((r) => !r.twoWorkers.complete)
+        ? 'INCOMPLETE'
+        : two.twoOverOne >= 1
+          ? 'PASS'
+          : 'BELOW'
   const rows: Row[] = [
     {
       what: 'hookrelay postgres, 1 worker',
@@ -108,7 +147,7 @@ function describe(
       count: twoWorkers.deliver.count,
       seconds: twoWorkers.deliver.seconds,
       rate: twoRate,
-      ratio: twoRate / ceiling.rate,
+      ratio: twoRate / two.ceiling.rate,
       target: 'once, ≥ 1 worker',
       marker: twoMarker,
     },
@@ -117,7 +156,7 @@ function describe(
       count: pgBoss.count,
       seconds: pgBoss.seconds,
       rate: bossRate,
-      ratio: bossRate / ceiling.rate,
+      ratio: bossRate / one.ceiling.rate,
       target: 'reference',
       marker: pgBoss.problems.length === 0 ? '' : 'INVALID',
     },
@@ -135,23 +174,28 @@ function describe(
       `${Math.round(r.cpuMs.bench)} ms CPU, receiver ${Math.round(r.cpuMs.receiver)} ms, over ` +
       `${Math.round(r.deliver.seconds * 1000)} ms wall`,
   ]
+  const percent = (n: number) => `${fixed(n * 100)}%`
   const notes = [
-    `postgres rows are judged against a ceiling of ${perSecond(ceiling.rate)}/s measured just ` +
-      `before them; 1 worker: ${fixed(ratio * 100)}% of it (≥ ${targetRatio * 100}%), ` +
-      `${fixed(overBoss)}× the pg-boss sender (≥ ${targetOverPgBoss}×)`,
-    `2 workers: ${fixed((twoRate / oneRate) * 100, 0)}% of 1 worker's rate; attempts recorded by ` +
-      `each: ${twoWorkers.recordedByWorker.join(' + ')}; ${twoWorkers.duplicates} sent twice`,
+    `postgres rows: the median of ${rounds.length} rounds, each judged against a ceiling ` +
+      `measured just before it; 1 worker: ${percent(ratio)} of ${perSecond(one.ceiling.rate)}/s ` +
+      `(≥ ${targetRatio * 100}%), ${fixed(overBoss)}× the pg-boss sender (≥ ${targetOverPgBoss}×)`,
+    `postgres 1 worker, every round: ${rounds.map((r) => percent(r.ratio)).join(', ')} of the ceiling`,
+    `postgres 2 workers, every round: ${rounds.map((r) => percent(r.twoOverOne)).join(', ')} of ` +
+      `1 worker's rate; attempts recorded by each (median round): ` +
+      `${twoWorkers.recordedByWorker.join(' + ')}; ${duplicates} sent twice in all rounds`,
     ...costs('postgres 1 worker', oneWorker),
     ...costs('postgres 2 workers', twoWorkers),
     `postgres publish (library, ${publishLanes} callers): ${perSecond(rate(oneWorker.publish))} events/s ` +
       `(${settings.subscriptions} deliveries each); pg-boss queued ${boss.jobs} jobs in ` +
       `${fixed(pgBoss.enqueueSeconds, 2)} s (not timed)`,
   ]
-  const problems = [
-    ...oneWorker.problems.map((p) => `postgres 1 worker: ${p}`),
-    ...twoWorkers.problems.map((p) => `postgres 2 workers: ${p}`),
-    ...pgBoss.problems.map((p) => `pg-boss sender: ${p}`),
-  ]
-  if (ceiling.failed > 0) problems.push(`${ceiling.failed} ceiling requests did not answer 200`)
+  const problems = rounds.flatMap((r, i) => [
+    ...r.oneWorker.problems.map((p) => `postgres round ${i + 1}, 1 worker: ${p}`),
+    ...r.twoWorkers.problems.map((p) => `postgres round ${i + 1}, 2 workers: ${p}`),
+    ...(r.ceiling.failed > 0
+      ? [`postgres round ${i + 1}: ${r.ceiling.failed} ceiling requests did not answer 200`]
+      : []),
+  ])
+  problems.push(...pgBoss.problems.map((p) => `pg-boss sender: ${p}`))
   return { rows, notes, problems }
 }

@@ -1,6 +1,7 @@
 /**
  * One phase of the benchmark alone, profiled: writes `.bench/<target>.cpuprofile` covering only
- * the timed part, for `summarize-profile.ts`. Target `hookrelay` (default) or `ceiling`:
+ * the timed part, for `summarize-profile.ts`. Target `hookrelay` (default, SQLite), `postgres`
+ * (one worker, on `HOOKRELAY_BENCH_PG` or `HOOKRELAY_TEST_PG`) or `ceiling`:
  * `node --experimental-strip-types --no-warnings=ExperimentalWarning bench/profile.ts [ceiling]`
  * Env: `BENCH_EVENTS`, `BENCH_CONCURRENCY`, `BENCH_SUB_CONCURRENCY`, `BENCH_PROFILE=0`; for
  * diagnosis `BENCH_RECORD_DELAY_MS=20`.
@@ -11,10 +12,16 @@ import { Session } from 'node:inspector/promises'
 import { PerformanceObserver } from 'node:perf_hooks'
 import { runCeiling } from '../src/bench/ceiling.ts'
 import { runHookrelaySqlite } from '../src/bench/hookrelay-sqlite.ts'
+import { runHookrelayPostgres } from './hookrelay-postgres.ts'
+import { postgresUrl } from './postgres-rows.ts'
 import { startReceiver } from '../src/bench/receiver-process.ts'
 
 const target = process.argv[2] ?? 'hookrelay'
-if (target !== 'hookrelay' && target !== 'ceiling') throw new Error('target: hookrelay or ceiling')
+if (target !== 'hookrelay' && target !== 'postgres' && target !== 'ceiling') {
+  throw new Error('target: hookrelay, postgres or ceiling')
+}
+const pgUrl = postgresUrl()
+if (target === 'postgres' && pgUrl === null) throw new Error('set HOOKRELAY_BENCH_PG=postgres://…')
 const events = Number(process.env.BENCH_EVENTS ?? '4000')
 const profiling = process.env.BENCH_PROFILE !== '0'
 const session = new Session()
@@ -97,7 +104,7 @@ try {
         `CPU ${Math.round(r.cpuMs)} ms; event loop busy ${(r.eventLoopUtilization * 100).toFixed(0)}%`,
     )
   } else {
-    const r = await runHookrelaySqlite({
+    const options = {
       receiver,
       events,
       subscriptions: 8,
@@ -110,7 +117,11 @@ try {
         recordDelayMs: Number(process.env.BENCH_RECORD_DELAY_MS ?? '0'),
       },
       phase: tracedPhase,
-    })
+    }
+    const r =
+      pgUrl !== null && target === 'postgres'
+        ? await runHookrelayPostgres({ ...options, url: pgUrl, workers: 1 })
+        : await runHookrelaySqlite(options)
     console.log(
       `${r.deliver.count} deliveries in ${r.deliver.seconds.toFixed(2)} s = ` +
         `${Math.round(r.deliver.count / r.deliver.seconds)}/s; CPU bench ${Math.round(r.cpuMs.bench)} ms, ` +

@@ -113,10 +113,15 @@ export async function playSqliteRounds(
   return played
 }
 
-/** The median round by ratio; with an odd number of rounds, one real round. */
+/** The median round by ratio; of an even number of rounds, the lower of the middle two. */
 export function medianRound(played: readonly Round[]): Round {
-  const byRatio = [...played].sort((a, b) => a.ratio - b.ratio)
-  const median = byRatio[Math.floor((byRatio.length - 1) / 2)]
+  return medianBy(played, (round) => round.ratio)
+}
+
+/** The item whose `key` is the median; of an even number, the lower of the middle two. */
+export function medianBy<T>(items: readonly T[], key: (item: T) => number): T {
+  const sorted = [...items].sort((a, b) => key(a) - key(b))
+  const median = sorted[Math.floor((sorted.length - 1) / 2)]
   if (median === undefined) throw new Error('no round was played')
   return median
 }

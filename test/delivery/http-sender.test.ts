@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { HttpSender } from '../../src/delivery/http-sender.ts'
+import { SsrfGuard } from '../../src/delivery/ssrf-guard.ts'
+import { TestReceiver } from '../support/receiver.ts'
+
+describe('HttpSender', () => {
+  let receiver: TestReceiver
+  before(async () => {
+    receiver = await TestReceiver.start()
+  })
+  after(() => receiver.close())
+
+  const sender = (connections: number) =>
+    new HttpSender({
+      guard: new SsrfGuard({ allowPrivateNetworks: ['127.0.0.0/8'] }),
+      userAgent: 'hookrelay-test',
+      connections,
+    })
+
+  it('answers with the status, headers and body, and records the headers it sent', async () => {
+    receiver.always('/ok?x=1', {
+      kind: 'status',
+      status: 201,
+      headers: { 'x-a': '1' },
+      body: 'made',
+    })
+    const http = sender(4)
+    try {
+      const result = await http.send({
+        url: `${receiver.url}/ok?x=1`,
+        body: '{"a":1}',
+        headers: { 'webhook-id': 'msg_1' },
+        timeoutMs: 5_000,
+      })
+      assert.equal(result.statusCode, 201)
+      assert.equal(result.failure, null)
+      assert.equal(result.responseBody, 'made')
+      assert.equal(result.responseHeaders['x-a'], '1')
+      assert.equal(result.requestHeaders['webhook-id'], 'msg_1')
+      assert.equal(result.requestHeaders['user-agent'], 'hookrelay-test')
+      const got = receiver.received.at(-1)!
+      assert.equal(got.path, '/ok?x=1')
+      assert.equal(got.body, '{"a":1}')
+      assert.equal(got.headers['content-type'], 'application/json')
+    } finally {
+      await http.close()
+    }
+  })
+
+  it('times out a request still queued for a busy connection, and never sends it', async () => {
+    receiver.always('/hang', { kind: 'hang' })
+    const before = receiver.received.length
+    // One connection: the second request waits behind the first, which never answers.
+    const http = sender(1)
+    try {
+      const request = (n: number) =>
+        http.send({ url: `${receiver.url}/hang`, body: `{"n":${n}}`, headers: {}, timeoutMs: 300 })
+      const [first, second] = await Promise.all([request(1), request(2)])
+      for (const result of [first, second]) {
+        assert.equal(result.statusCode, null)
+        assert.equal(result.failure, 'timeout')
+        assert.equal(result.error, 'timed out after 300 ms')
+      }
+      // Give a wrongly released second request the time to arrive.
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      assert.deepEqual(
+        receiver.received.slice(before).map((r) => r.body),
+        ['{"n":1}'],
+      )
+    } finally {
+      await http.close()
+    }
+  })
+})

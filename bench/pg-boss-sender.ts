@@ -1,9 +1,9 @@
 import { PgBoss } from 'pg-boss'
 import { Agent } from 'undici'
-import { envelope, eventData } from '../src/bench/payload.ts'
 import { dropSchema, freshSchema, serverUrl, withClient } from './postgres-schema.ts'
 import type { ReceiverProcess } from '../src/bench/receiver-process.ts'
-import { benchId, signedPoster } from '../src/bench/signed-post.ts'
+import { type SignedPost, signedPoster } from '../src/bench/signed-post.ts'
+import { deliveryJobChunks } from './sender-jobs.ts'
 
 /** Options of `runPgBossSender`. */
 export interface PgBossSenderOptions {
@@ -37,13 +37,6 @@ export interface PgBossSenderResult {
   problems: string[]
 }
 
-interface DeliveryJob {
-  url: string
-  eventId: string
-  deliveryId: string
-  body: string
-}
-
 const queue = 'webhooks'
 const pathPrefix = '/unique/pg-boss'
 
@@ -74,16 +67,12 @@ export async function runPgBossSender(options: PgBossSenderOptions): Promise<PgB
     await boss.start()
     await boss.createQueue(queue)
     const url = `http://127.0.0.1:${receiver.port}${path}`
-    const dataJson = JSON.stringify(eventData(1))
     const enqueueStarted = performance.now()
-    for (let first = 0; first < jobs; first += 1_000) {
-      const chunk: { data: DeliveryJob }[] = []
-      for (let n = first; n < Math.min(first + 1_000, jobs); n++) {
-        const eventId = benchId('evt', n)
-        const body = envelope(eventId, new Date().toISOString(), dataJson)
-        chunk.push({ data: { url, eventId, deliveryId: benchId('dlv', n), body } })
-      }
-      await boss.insert(queue, chunk)
+    for (const chunk of deliveryJobChunks(url, jobs)) {
+      await boss.insert(
+        queue,
+        chunk.map((data) => ({ data })),
+      )
     }
     const enqueueSeconds = (performance.now() - enqueueStarted) / 1000
 
@@ -94,7 +83,7 @@ export async function runPgBossSender(options: PgBossSenderOptions): Promise<PgB
       allSent = resolve
     })
     const started = performance.now()
-    await boss.work<DeliveryJob>(
+    await boss.work<SignedPost>(
       queue,
       {
         batchSize: options.batchSize,

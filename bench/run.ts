@@ -7,12 +7,17 @@
  * alternate for several rounds, each Hookrelay round judged against the ceiling measured just
  * before it, and the median round's ratio is the result.
  *
+ * When Redis answers at `HOOKRELAY_BENCH_REDIS` (default `redis://127.0.0.1:6379`), a BullMQ sender
+ * row follows: the design's other do-it-yourself reference. BullMQ is not a dependency of the
+ * package (no complete lock of it can be made from this machine's registry): `bullmq-sender.ts`
+ * installs it into `.bench/bullmq/` on first use, and skips the row with the reason if it cannot.
  * With `HOOKRELAY_BENCH_PG` (else `HOOKRELAY_TEST_PG`) set to a `postgres://` URL, PostgreSQL rows
  * follow (`postgres-rows.ts`): Hookrelay with one worker and with two, and a pg-boss sender.
  *
  * Flags: `--quick` runs one round of a fifth of the counts; `BENCH_SCALE=2` doubles the counts;
- * `BENCH_ROUNDS=7` sets the rounds (default 5; the PostgreSQL rows play 3 at most). `BENCH_HOLD_CLAIMS=0` publishes without holding
- * the worker's claims back. Writes `.bench/last.json`.
+ * `BENCH_ROUNDS=7` sets the rounds (default 5; the PostgreSQL rows play 3 at most).
+ * `BENCH_HOLD_CLAIMS=0` publishes without holding the worker's claims back. Writes
+ * `.bench/last.json`.
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { publishLanes } from '../src/bench/hookrelay-sqlite.ts'
@@ -28,10 +33,18 @@ import {
   sqliteRows,
 } from '../src/bench/sqlite-rounds.ts'
 import { formatTable, type Row } from '../src/bench/table.ts'
+import {
+  type BullmqSenderResult,
+  loadBullmq,
+  redisAnswers,
+  runBullmqSender,
+} from './bullmq-sender.ts'
 import { type PostgresSection, postgresUrl, runPostgresRows } from './postgres-rows.ts'
 import { runRestBaseline, runRestPublish } from './rest-publish.ts'
 
 const restTarget = 8_000
+/** The design's other SQLite target: this many times the BullMQ sender. */
+const overBullmqTarget = 2.5
 
 const perSecond = (count: number, seconds: number) =>
   Math.round(count / seconds).toLocaleString('en-US')
@@ -58,6 +71,7 @@ const settings = {
     holdClaims: process.env.BENCH_HOLD_CLAIMS !== '0',
   },
   rest: { seconds: quick ? 2 : 5, warmupSeconds: quick ? 1 : 2, connections: 64 },
+  bullmq: { jobs: counted(8_000), concurrency: inFlight },
   postgres: {
     ...engineShape,
     events: counted(2_000),
@@ -75,6 +89,8 @@ const settings = {
   },
 }
 const pgUrl = postgresUrl()
+// BullMQ's row runs against this machine's Redis when one answers (HOOKRELAY_BENCH_REDIS).
+const redisUrl = process.env.HOOKRELAY_BENCH_REDIS ?? 'redis://127.0.0.1:6379'
 
 const machine = benchMachine()
 console.log(`hookrelay bench — node ${machine.node}, ${machine.cpus} CPUs (${machine.cpuModel})`)
@@ -94,6 +110,30 @@ try {
           `(${((rate / ceiling.rate) * 100).toFixed(1)}%)`,
       ),
   })
+  let bullmq: BullmqSenderResult | null = null
+  let bullmqSkipped: string | null = null
+  const bullmqFailures: string[] = []
+  if (await redisAnswers(redisUrl)) {
+    const loaded = await loadBullmq()
+    if ('failed' in loaded) {
+      bullmqSkipped = `BullMQ row skipped: ${loaded.failed}`
+    } else {
+      try {
+        bullmq = await runBullmqSender({
+          bullmq: loaded,
+          receiver,
+          url: redisUrl,
+          ...settings.bullmq,
+        })
+      } catch (error) {
+        bullmqFailures.push(`the BullMQ row failed: ${(error as Error).message}`)
+      }
+    }
+  } else {
+    bullmqSkipped =
+      `BullMQ row skipped: no Redis answers at ${redisUrl} ` + '(set HOOKRELAY_BENCH_REDIS)'
+  }
+  if (bullmqSkipped !== null) console.log(bullmqSkipped)
   const restBaseline = await runRestBaseline(settings.rest)
   const restBaselineRate = restBaseline.accepted / restBaseline.seconds
   const rest = await runRestPublish(settings.rest)
@@ -135,6 +175,19 @@ try {
 
   const rows: Row[] = [
     ...sqliteRows(median, check),
+    ...(bullmq === null
+      ? []
+      : [
+          {
+            what: `BullMQ sender (Redis, ${settings.bullmq.concurrency} at once)`,
+            count: bullmq.count,
+            seconds: bullmq.seconds,
+            rate: bullmq.count / bullmq.seconds,
+            ratio: bullmq.count / bullmq.seconds / ceiling.rate,
+            target: 'reference',
+            marker: bullmq.problems.length === 0 ? '' : 'INVALID',
+          },
+        ]),
     {
       what: `hookrelay publish (library, ${publishLanes} callers)`,
       count: hr.publish.count,
@@ -227,6 +280,15 @@ try {
       `${((restRate / restBaselineRate) * 100).toFixed(0)}% of the baseline's rate`,
   )
 
+  if (bullmq !== null) {
+    const over = median.rate / (bullmq.count / bullmq.seconds)
+    console.log(
+      `hookrelay sqlite: ${over.toFixed(1)}× the BullMQ sender (≥ ${overBullmqTarget}×) ` +
+        `${over >= overBullmqTarget ? 'PASS' : 'BELOW'}; BullMQ queued ${bullmq.jobs} jobs in ` +
+        `${bullmq.enqueueSeconds.toFixed(2)} s (not timed)`,
+    )
+  }
+
   if (pgUrl === null) {
     console.log(
       'postgres rows skipped: set HOOKRELAY_BENCH_PG (or HOOKRELAY_TEST_PG) to postgres://…',
@@ -235,7 +297,14 @@ try {
   for (const note of postgres?.notes ?? []) console.log(note)
 
   const pgProblems = [...postgresFailures, ...(postgres?.problems ?? [])]
-  for (const problem of [...ceilingProblems, ...hrProblems, ...rest.problems, ...pgProblems]) {
+  const bullmqProblems = [...bullmqFailures, ...(bullmq?.problems ?? [])]
+  for (const problem of [
+    ...ceilingProblems,
+    ...hrProblems,
+    ...rest.problems,
+    ...bullmqProblems,
+    ...pgProblems,
+  ]) {
     console.error(`!!! ${problem}`)
   }
   if (!complete) {
@@ -244,7 +313,9 @@ try {
         'succeeded in the median round; its rate above is not a valid result',
     )
   }
-  const failed = [ceilingProblems, rest.problems, pgProblems].some((p) => p.length > 0)
+  const failed = [ceilingProblems, rest.problems, bullmqProblems, pgProblems].some(
+    (p) => p.length > 0,
+  )
   if (failed || !valid) process.exitCode = 1
 
   const result = {
@@ -257,6 +328,7 @@ try {
     rounds: played,
     rest,
     restBaseline,
+    bullmq: bullmq ?? { skipped: bullmqSkipped, problems: bullmqProblems },
     ceiling: { received: ceilingReceived, problems: ceilingProblems },
     postgres: postgres ?? { skipped: pgUrl === null, problems: pgProblems },
   }

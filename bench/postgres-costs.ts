@@ -2,8 +2,9 @@
  * What PostgreSQL pays per delivery, for `docs/scaling.md`; not part of `npm run bench`. Two
  * parts, each on a fresh schema dropped after:
  * - the store's verbs alone, no HTTP: publish `events × 8` deliveries, claim them in batches of
- *   1,024, record a success for each in batches of 50 (what the worker's 5 ms flushes gather at
- *   this rate) and then 256 (its largest flush); time per call, WAL written, bytes at rest, dead rows;
+ *   1,024, record a success for each in batches of 256 (about what the worker's 20 ms flushes
+ *   gather at this rate) and then 512 (its largest flush); time per call, WAL written, bytes at
+ *   rest, dead rows;
  * - one engine delivering the same to the bench receiver, sampling how many of its pool's
  *   connections are open and busy.
  * `HOOKRELAY_BENCH_PG=postgres://… node --experimental-strip-types
@@ -70,8 +71,8 @@ async function verbs(): Promise<void> {
     const records = successRecords(claimed)
     const half = Math.floor(records.length / 2)
     for (const [size, slice] of [
-      [50, records.slice(0, half)],
-      [256, records.slice(half)],
+      [256, records.slice(0, half)],
+      [512, records.slice(half)],
     ] as const) {
       started = performance.now()
       let commits = 0

@@ -161,7 +161,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (this.#done) return
     this.#chunks.push(chunk)
     this.#size += chunk.length
-    if (this.#size >= maxResponseBytes) {
+    if (this.#size > maxResponseBytes) {
       // Past the limit the rest is not wanted: aborting drops the connection.
       this.#answered()
       controller.abort(new Error('response body past 4 KiB'))

@@ -48,6 +48,29 @@ describe('HttpSender', () => {
     }
   })
 
+  it('keeps a body of exactly 4 KiB whole, and the first 4 KiB of a longer one', async () => {
+    const http = sender(4)
+    try {
+      for (const [path, bytes] of [
+        ['/exact', 4096],
+        ['/over', 4097],
+      ] as const) {
+        receiver.always(path, { kind: 'status', status: 200, body: 'y'.repeat(bytes) })
+        const result = await http.send({
+          url: `${receiver.url}${path}`,
+          body: '{}',
+          headers: {},
+          timeoutMs: 5_000,
+        })
+        assert.equal(result.statusCode, 200)
+        assert.equal(result.failure, null)
+        assert.equal(result.responseBody, 'y'.repeat(4096))
+      }
+    } finally {
+      await http.close()
+    }
+  })
+
   it('times out a request still queued for a busy connection, and never sends it', async () => {
     receiver.always('/hang', { kind: 'hang' })
     const before = receiver.received.length

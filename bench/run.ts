@@ -246,11 +246,22 @@ try {
       `${(ceiling.eventLoopUtilization * 100).toFixed(0)}%`,
   )
   const per = (ms: number, n: number) => (n === 0 ? '—' : `${((ms / n) * 1000).toFixed(1)} µs`)
+  const { bench, mainThread, threads } = hr.cpuMs
+  const perDelivery = (ms: number) =>
+    `${Math.round(ms)} ms (${cpuPer(ms, hr.deliver.count)}/delivery)`
+  // The SQLite store's is the only worker thread; the others are V8's helpers (GC, compilers).
+  const sqliteThread = threads?.WorkerThread
+  const helpers = Object.entries(threads ?? {})
+    .filter(([name]) => name !== 'MainThread' && name !== 'WorkerThread')
+    .reduce((sum, [, ms]) => sum + ms, 0)
+  const split =
+    sqliteThread === undefined
+      ? 'the SQLite thread and the helper threads the rest'
+      : `the SQLite thread ${perDelivery(sqliteThread)}, V8's helper threads ${Math.round(helpers)} ms`
   console.log(
-    `delivery: bench process ${Math.round(hr.cpuMs.bench)} ms CPU, of which the main thread ` +
-      `${Math.round(hr.cpuMs.mainThread)} ms (${cpuPer(hr.cpuMs.mainThread, hr.deliver.count)}` +
-      `/delivery) and the SQLite thread the rest; receiver ${Math.round(hr.cpuMs.receiver)} ms ` +
-      `CPU, over ${Math.round(hr.deliver.seconds * 1000)} ms wall; event loop busy ` +
+    `delivery: bench process ${Math.round(bench)} ms CPU, of which the main thread ` +
+      `${perDelivery(mainThread)}, ${split}; receiver ${Math.round(hr.cpuMs.receiver)} ms CPU, ` +
+      `over ${Math.round(hr.deliver.seconds * 1000)} ms wall; event loop busy ` +
       `${(hr.eventLoopUtilization * 100).toFixed(0)}%`,
   )
   console.log(

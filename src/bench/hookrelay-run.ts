@@ -2,6 +2,7 @@ import { createHookrelay, type Hookrelay } from '../index.ts'
 import type { Store } from '../store/store.ts'
 import { benchTenant, benchType, eventData } from './payload.ts'
 import type { ReceiverProcess } from './receiver-process.ts'
+import { threadCpuBetween, threadCpuSnapshot } from './thread-cpu.ts'
 import { sumTimings, type TimedStore, timedStore, type VerbTiming } from './timed-store.ts'
 
 /** Options of a Hookrelay run, whatever the database. */
@@ -72,8 +73,16 @@ export interface HookrelayRunResult {
   /** Whether every delivery reached the receiver exactly once and is recorded as succeeded. */
   complete: boolean
   timings: Record<'claim' | 'record' | 'publish' | 'release', VerbTiming>
-  /** CPU time while timed: the whole bench process, its main thread alone, the receiver. */
-  cpuMs: { bench: number; mainThread: number; receiver: number }
+  /**
+   * CPU time while timed: the whole bench process, its main thread alone, the receiver; and the
+   * bench process's threads by name (`WorkerThread` is the SQLite store's), where Linux tells.
+   */
+  cpuMs: {
+    bench: number
+    mainThread: number
+    receiver: number
+    threads: Record<string, number> | null
+  }
   /** Share of the delivery phase the event loop was busy, 0–1. */
   eventLoopUtilization: number
 }
@@ -146,12 +155,14 @@ async function measured(
   await options.phase?.started()
   const cpuBefore = process.cpuUsage()
   const threadCpuBefore = process.threadCpuUsage()
+  const threadsBefore = threadCpuSnapshot()
   const eluBefore = performance.eventLoopUtilization()
   const started = performance.now()
   await deliverAll(engines)
   const seconds = (performance.now() - started) / 1000
   const cpu = process.cpuUsage(cpuBefore)
   const threadCpu = process.threadCpuUsage(threadCpuBefore)
+  const threads = threadCpuBetween(threadsBefore, threadCpuSnapshot())
   const elu = performance.eventLoopUtilization(eluBefore)
   await options.phase?.ended()
   const byEngine = engines.map((e) => e.timed.timings())
@@ -214,6 +225,7 @@ async function measured(
       bench: (cpu.user + cpu.system) / 1000,
       mainThread: (threadCpu.user + threadCpu.system) / 1000,
       receiver: after.cpuMs - afterPublish.cpuMs,
+      threads,
     },
     eventLoopUtilization: elu.utilization,
   }

@@ -226,8 +226,11 @@ export interface Store {
 
   /**
    * Claims up to `limit` pending deliveries due at `now`, picking the oldest due first, and leases
-   * them for `leaseMs` (their `nextAttemptAt` moves to the lease's end). Deliveries whose
-   * subscription is gone are cancelled instead of returned.
+   * them for `leaseMs`: no claim returns them again until the lease ends or they are released
+   * (`nextDueAt` counts them due at its end). Where the lease is kept is the adapter's: in the
+   * row (PostgreSQL: its `nextAttemptAt` moves to the lease's end) or in the memory of the one
+   * store that delivers (SQLite). Deliveries whose subscription is gone are cancelled instead of
+   * returned.
    */
   claimDueDeliveries(options: ClaimOptions): Promise<ClaimedDelivery[]>
   /**

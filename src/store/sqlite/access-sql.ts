@@ -1,6 +1,7 @@
 import { ConflictError, NotFoundError } from '../../core/errors.ts'
 import type { ApiKey, BacklogStats, StoredApiKey, Tenant } from '../../core/types.ts'
 import type { SqliteConnection } from './connection.ts'
+import type { Leases } from './leases.ts'
 import { ms } from '../../core/time.ts'
 import { toApiKey, toStoredApiKey, toTenant } from '../row-mapping.ts'
 
@@ -8,7 +9,7 @@ import { toApiKey, toStoredApiKey, toTenant } from '../row-mapping.ts'
 export type AccessSql = ReturnType<typeof accessSql>
 
 /** Prepares the tenant, key and backlog statements once and returns the operations that use them. */
-export function accessSql(conn: SqliteConnection) {
+export function accessSql(conn: SqliteConnection, leases: Leases) {
   const { db, transaction } = conn
   const insertTenant = db.prepare(
     `INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
@@ -85,7 +86,10 @@ export function accessSql(conn: SqliteConnection) {
       const row = backlog.get(now)!
       return {
         pending: row.pending as number,
-        due: row.due as number,
+        // Every delivery leased is due (only due ones are claimed), but it is not waiting. Another
+        // process's leases are not known here, so beside a separate worker process this counts
+        // the deliveries it holds as due.
+        due: Math.max(0, (row.due as number) - leases.liveCount(now)),
         disabledSubscriptions: row.disabled as number,
       }
     },

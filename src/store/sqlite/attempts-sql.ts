@@ -4,6 +4,8 @@ import type { Attempt, AttemptTiming } from '../../core/types.ts'
 import type { AttemptTimingQuery, SubscriptionHealth } from '../store.ts'
 import type { AttemptRow } from './attempt-rows.ts'
 import type { SqliteConnection } from './connection.ts'
+import type { DeliveryLock } from './delivery-lock.ts'
+import type { Leases } from './leases.ts'
 import { toAttempt, toAttemptTiming } from '../row-mapping.ts'
 
 /** The attempt log verbs of the SQLite store: the delivery workers' write path. */
@@ -22,7 +24,7 @@ interface RunChange {
 }
 
 /** Prepares the attempt statements once and returns the operations that use them. */
-export function attemptsSql(conn: SqliteConnection) {
+export function attemptsSql(conn: SqliteConnection, leases: Leases, lock: DeliveryLock) {
   const { db, transaction } = conn
   const insertAttempt = db.prepare(
     `INSERT INTO attempts (id, delivery_id, event_id, subscription_id, tenant, trigger,
@@ -31,12 +33,13 @@ export function attemptsSql(conn: SqliteConnection) {
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   )
   // Only the lease holder moves the delivery on; a worker whose lease ran out (and was claimed
-  // again by another) still gets its attempt logged, but cannot overwrite the newer state.
-  const updateDelivery = db.prepare(
-    `UPDATE deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = ?,
-       last_status_code = ?, last_error = ?, lease_token = NULL, updated_at = ?
-     WHERE id = ? AND lease_token = ?`,
-  )
+  // again since) still gets its attempt logged, but cannot overwrite the newer state. A lease held
+  // in memory (a scheduled claim) is checked there, and against a manual claim written since; a
+  // written lease (a manual claim) is checked in the row.
+  const updateSet = `UPDATE deliveries SET status = ?, attempts = attempts + 1,
+    next_attempt_at = ?, last_status_code = ?, last_error = ?, lease_token = NULL, updated_at = ?`
+  const updateHeld = db.prepare(`${updateSet} WHERE id = ? AND lease_token IS ?`)
+  const updateWritten = db.prepare(`${updateSet} WHERE id = ? AND lease_token = ?`)
   // A success on a healthy subscription is the common case: leave its row (and page) untouched.
   const clearRun = db.prepare(
     `UPDATE subscriptions SET consecutive_failures = 0, failing_since = NULL
@@ -80,6 +83,9 @@ export function attemptsSql(conn: SqliteConnection) {
       const runs = new Map<string, RunChange>()
       const now = Date.now()
       return transaction(() => {
+        // Another store took the file over (this one stalled past its lock): what this one
+        // leased may have been claimed, sent and recorded there since.
+        if (leases.size > 0 && !lock.isHolder()) leases.clear()
         for (const row of rows) {
           // prettier-ignore
           const [id, deliveryId, eventId, subscriptionId, tenant, trigger, startedAt, durationMs,
@@ -100,15 +106,13 @@ export function attemptsSql(conn: SqliteConnection) {
             body,
             now,
           )
-          updateDelivery.run(
-            status,
-            next,
-            statusCode,
-            error,
-            startedAt + durationMs,
-            deliveryId,
-            leaseToken,
-          )
+          const held = leases.end(deliveryId, leaseToken)
+          const updatedAt = startedAt + durationMs
+          if (held === undefined) {
+            updateWritten.run(status, next, statusCode, error, updatedAt, deliveryId, leaseToken)
+          } else {
+            updateHeld.run(status, next, statusCode, error, updatedAt, deliveryId, held.seen)
+          }
           let run = runs.get(subscriptionId)
           if (run === undefined) {
             run = { reset: false, failures: 0, since: null, anyFailure: false }

@@ -1,6 +1,8 @@
 import type { DeliveryStatus } from '../../core/types.ts'
 import type { ClaimedDelivery, ClaimedEvent, ClaimOptions } from '../store.ts'
 import type { SqliteConnection } from './connection.ts'
+import type { DeliveryLock } from './delivery-lock.ts'
+import type { Leases } from './leases.ts'
 import { iso } from '../../core/time.ts'
 import { type Row, toSubscription } from '../row-mapping.ts'
 
@@ -8,20 +10,88 @@ import { type Row, toSubscription } from '../row-mapping.ts'
 export type ClaimsSql = ReturnType<typeof claimsSql>
 
 const returning = 'RETURNING id, event_id, subscription_id, status, attempts'
+const dueColumns = 'rowid, id, next_attempt_at, event_id, subscription_id, attempts, lease_token'
+/** How often a claim starts again from the earliest due delivery although it has not run out. */
+const rescanMs = 1_000
 
-/** Prepares the claim statements once and returns the operations that use them. */
-export function claimsSql(conn: SqliteConnection) {
+/**
+ * Prepares the claim statements once and returns the operations that use them.
+ *
+ * A scheduled claim writes nothing. SQLite has one writer, so one store delivers from a file (the
+ * `lock`), and its leases live in its memory (`leases`): a claim is a read of due deliveries that
+ * no live lease holds, and the attempt's record is the delivery's only write. A store that dies
+ * takes its leases with it, so its deliveries are due again as they stand. A manual claim
+ * (`claimOne`) may come from another process, so it still writes its lease into the row.
+ */
+export function claimsSql(conn: SqliteConnection, leases: Leases, lock: DeliveryLock) {
   const { db, transaction } = conn
-  // One statement picks and leases a batch. The lease's end is the delivery's next due time, so a
-  // worker that dies leaves nothing to clean up: its deliveries come due again by themselves.
-  // The inner SELECT walks the partial index of pending deliveries by due time, so a million
-  // deliveries due later cost nothing here.
-  const claimDue = db.prepare(
-    `UPDATE deliveries SET next_attempt_at = ?, lease_token = ?
-     WHERE id IN (
-       SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?
-       ORDER BY next_attempt_at LIMIT ?
-     ) ${returning}`,
+  // Due deliveries in the order of the partial index of pending ones, (due time, rowid): from the
+  // start, or after the last one handed out (the rest of its due time, then later ones). A
+  // million deliveries due later cost nothing here.
+  const pendingDue = `SELECT ${dueColumns} FROM deliveries WHERE status = 'pending'`
+  const selectDue = db.prepare(
+    `${pendingDue} AND next_attempt_at <= ? ORDER BY next_attempt_at, rowid LIMIT ?`,
+  )
+  const selectDueSame = db.prepare(
+    `${pendingDue} AND next_attempt_at = ? AND rowid > ? ORDER BY rowid LIMIT ?`,
+  )
+  const selectDueLater = db.prepare(
+    `${pendingDue} AND next_attempt_at > ? AND next_attempt_at <= ?
+     ORDER BY next_attempt_at, rowid LIMIT ?`,
+  )
+  // Where the last claim stopped, so the next need not read past the deliveries leased before it.
+  // Deliveries that fall due behind it (an event published with an earlier timestamp; rowids
+  // moved by a VACUUM) are found when claims run out of due deliveries, or at the latest
+  // `rescanMs` later.
+  let cursor: { due: number; rowid: number } | null = null
+  let rescanAt = 0
+
+  /** Up to `ask` due deliveries after the cursor, or from the earliest without one. */
+  function readDue(now: number, ask: number): Row[] {
+    if (cursor === null) return selectDue.all(now, ask)
+    const same = selectDueSame.all(cursor.due, cursor.rowid, ask)
+    if (same.length === ask) return same
+    return same.concat(selectDueLater.all(cursor.due, now, ask - same.length))
+  }
+
+  /** Up to `limit` due deliveries without a live lease, earliest due first. */
+  function dueUnleased(now: number, limit: number): Row[] {
+    if (now >= rescanAt) {
+      cursor = null
+      rescanAt = now + rescanMs
+    }
+    const found: Row[] = []
+    for (;;) {
+      const ask = limit - found.length + (cursor === null ? leases.size : 0)
+      const rows = readDue(now, ask)
+      let last: Row | undefined
+      for (const row of rows) {
+        last = row
+        if (leases.live(row.id as string, now)) continue
+        found.push(row)
+        if (found.length === limit) break
+      }
+      if (last !== undefined) {
+        cursor = { due: last.next_attempt_at as number, rowid: last.rowid as number }
+      }
+      if (found.length === limit) return found
+      if (rows.length < ask) {
+        // Ran out: the next claim starts again from the earliest due.
+        cursor = null
+        leases.sweep(now)
+        return found
+      }
+    }
+  }
+
+  // A lease held in memory goes back by moving the due time, unless a manual claim came since.
+  const releaseHeld = db.prepare(
+    `UPDATE deliveries SET next_attempt_at = ?
+     WHERE id = ? AND lease_token IS ? AND status = 'pending'`,
+  )
+  const selectFirstDue = db.prepare(
+    `SELECT id, next_attempt_at FROM deliveries WHERE status = 'pending'
+     ORDER BY next_attempt_at, rowid LIMIT ?`,
   )
   const statusOf = db.prepare('SELECT status FROM deliveries WHERE id = ?')
   const claimOne = db.prepare(
@@ -29,7 +99,7 @@ export function claimsSql(conn: SqliteConnection) {
      WHERE id = ? AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.id = deliveries.subscription_id)
      ${returning}`,
   )
-  const release = db.prepare(
+  const releaseWritten = db.prepare(
     `UPDATE deliveries SET next_attempt_at = ?, lease_token = NULL
      WHERE id IN (SELECT value FROM json_each(?)) AND lease_token = ? AND status = 'pending'`,
   )
@@ -43,9 +113,6 @@ export function claimsSql(conn: SqliteConnection) {
   )
   const selectSubscriptions = db.prepare(
     'SELECT * FROM subscriptions WHERE id IN (SELECT value FROM json_each(?))',
-  )
-  const selectNextDue = db.prepare(
-    `SELECT MIN(next_attempt_at) AS due FROM deliveries WHERE status = 'pending'`,
   )
 
   /** Joins the claimed rows to their events and subscriptions with one query each. */
@@ -105,15 +172,32 @@ export function claimsSql(conn: SqliteConnection) {
     // a recover or a retry racing a pause): such a delivery must not be sent, nor come due again
     // after every lease forever.
     if (orphans.length > 0) cancel.run(now, JSON.stringify(orphans))
-    return claimed.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    // In the rows' order: earliest due first.
+    return claimed
   }
 
   return {
     claimDue(options: ClaimOptions): ClaimedDelivery[] {
       const { now, limit, leaseMs, leaseToken } = options
-      return transaction(() =>
-        assemble(claimDue.all(now + leaseMs, leaseToken, now, limit), leaseToken, now, true),
-      )
+      return transaction(() => {
+        const state = lock.hold(now, leaseMs)
+        if (state === 'busy') return []
+        // Another store may have delivered from this file since: what this one held is stale.
+        if (state === 'taken') leases.clear()
+        const rows = dueUnleased(now, limit)
+        const claimed = assemble(rows, leaseToken, now, true)
+        // Rows and claims are in different orders. Rows with a token are the rare ones (a manual
+        // claim that ran out).
+        const seen = new Map<string, string>()
+        for (const row of rows) {
+          if (row.lease_token != null) seen.set(row.id as string, row.lease_token as string)
+        }
+        const until = now + leaseMs
+        for (const c of claimed) {
+          leases.set(c.id, { token: leaseToken, until, seen: seen.get(c.id) ?? null })
+        }
+        return claimed
+      })
     },
 
     claimOne(id: string, options: Omit<ClaimOptions, 'limit'>): ClaimedDelivery | null {
@@ -128,11 +212,34 @@ export function claimsSql(conn: SqliteConnection) {
     },
 
     release(ids: string[], leaseToken: string, at: number): void {
-      if (ids.length > 0) release.run(at, JSON.stringify(ids), leaseToken)
+      if (ids.length === 0) return
+      transaction(() => {
+        // As in a record: leases of a store that was taken over no longer hold.
+        if (leases.size > 0 && !lock.isHolder()) leases.clear()
+        const written: string[] = []
+        for (const id of ids) {
+          const lease = leases.end(id, leaseToken)
+          if (lease === undefined) written.push(id)
+          else releaseHeld.run(at, id, lease.seen)
+        }
+        if (written.length > 0) releaseWritten.run(at, JSON.stringify(written), leaseToken)
+      })
     },
 
+    /**
+     * The earliest time a claim could find something: the first pending delivery's due time, or
+     * its lease's end while this store leases it; while another store holds the lock, not before
+     * that lock runs out.
+     */
     nextDueAt(): number | null {
-      return (selectNextDue.get()?.due ?? null) as number | null
+      let next: number | null = null
+      for (const row of selectFirstDue.all(leases.size + 1)) {
+        const at = leases.dueAt(row.id as string, row.next_attempt_at as number)
+        next = next === null ? at : Math.min(next, at)
+        // Later rows are due no earlier than an unleased one.
+        if (at === row.next_attempt_at) break
+      }
+      return next === null ? null : Math.max(next, lock.busyUntil())
     },
   }
 }

@@ -141,6 +141,20 @@ CREATE INDEX subscriptions_disabled ON subscriptions (id) WHERE state = 'disable
 ALTER TABLE attempts ADD COLUMN request_headers TEXT NOT NULL DEFAULT '{}';
 `,
   },
+  {
+    version: 4,
+    sql: `
+-- The one store that delivers from this file: scheduled claims are leased in its memory and
+-- write nothing (delivery-lock.ts, claims-sql.ts).
+CREATE TABLE delivery_lock (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  holder TEXT NOT NULL,
+  host TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+`,
+  },
 ]
 
 /**

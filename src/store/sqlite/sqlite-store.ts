@@ -36,8 +36,10 @@ import { type AttemptsSql, attemptsSql } from './attempts-sql.ts'
 import { type ClaimsSql, claimsSql } from './claims-sql.ts'
 import { openConnection, type SqliteConnection, type SqliteSynchronous } from './connection.ts'
 import { type DeliveriesSql, deliveriesSql } from './deliveries-sql.ts'
+import { type DeliveryLock, deliveryLock } from './delivery-lock.ts'
 import { type EventTypesSql, eventTypesSql } from './event-types-sql.ts'
 import { type EventsSql, eventsSql } from './events-sql.ts'
+import { Leases } from './leases.ts'
 import { applyMigrations } from './migrations.ts'
 import { type PruneSql, pruneSql } from './prune-sql.ts'
 import { type SubscriptionsSql, subscriptionsSql } from './subscriptions-sql.ts'
@@ -77,6 +79,7 @@ export class SqliteStore implements Store {
   readonly #eventTypes: EventTypesSql
   readonly #prune: PruneSql
   readonly #access: AccessSql
+  readonly #lock: DeliveryLock
   #closed = false
 
   /** Wraps an open, migrated connection; use `openSqliteStore` instead. */
@@ -84,12 +87,15 @@ export class SqliteStore implements Store {
     this.#conn = conn
     this.#subscriptions = subscriptionsSql(conn)
     this.#events = eventsSql(conn)
-    this.#claims = claimsSql(conn)
+    // Scheduled claims are leased in this store's memory, under the file's delivery lock.
+    const leases = new Leases()
+    this.#lock = deliveryLock(conn)
+    this.#claims = claimsSql(conn, leases, this.#lock)
     this.#deliveries = deliveriesSql(conn)
-    this.#attempts = attemptsSql(conn)
+    this.#attempts = attemptsSql(conn, leases, this.#lock)
     this.#eventTypes = eventTypesSql(conn)
     this.#prune = pruneSql(conn)
-    this.#access = accessSql(conn)
+    this.#access = accessSql(conn, leases)
   }
 
   /**
@@ -327,7 +333,11 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    this.#conn.db.close()
+    try {
+      this.#lock.release()
+    } finally {
+      this.#conn.db.close()
+    }
   }
 }
 

@@ -79,7 +79,9 @@ export function claimCases(ctx: StoreContext): void {
       const lease = { limit: 10, leaseMs: 1_000 }
       const first = await ctx.store.claimDueDeliveries({ ...lease, now: T0, leaseToken: 'a' })
       assert.equal(first.length, 1)
-      assert.equal((await ctx.store.getDelivery(id!))?.nextAttemptAt, iso(T0 + 1_000))
+      // Still pending; where the lease is kept (the row, or the delivering store's memory) is
+      // the adapter's, so only what a claim sees is asserted.
+      assert.equal((await ctx.store.getDelivery(id!))?.status, 'pending')
       assert.equal(await ctx.store.nextDueAt(), T0 + 1_000)
       const during = await ctx.store.claimDueDeliveries({
         ...lease,
@@ -96,7 +98,7 @@ export function claimCases(ctx: StoreContext): void {
         after.map((c) => [c.id, c.leaseToken]),
         [[id!, 'c']],
       )
-      assert.equal((await ctx.store.getDelivery(id!))?.nextAttemptAt, iso(T0 + 2_000))
+      assert.equal(await ctx.store.nextDueAt(), T0 + 2_000)
     })
 
     it('claims one delivery by id whatever its status', async () => {
@@ -131,7 +133,8 @@ export function claimCases(ctx: StoreContext): void {
       ])
       await claimAll(ctx.store, T0, 'mine')
       await ctx.store.releaseDeliveries([a![0]!, b![0]!], 'not-mine', T0 + 1)
-      assert.equal((await ctx.store.getDelivery(a![0]!))?.nextAttemptAt, iso(T0 + 30_000))
+      assert.equal(await ctx.store.nextDueAt(), T0 + 30_000)
+      assert.deepEqual(await claimAll(ctx.store, T0 + 29_999, 'other'), [])
       await ctx.store.releaseDeliveries([a![0]!], 'mine', T0 + 5)
       assert.equal((await ctx.store.getDelivery(a![0]!))?.nextAttemptAt, iso(T0 + 5))
       assert.equal(await ctx.store.nextDueAt(), T0 + 5)

@@ -1,0 +1,61 @@
+/** A claim as the SQLite store holds it: in memory, never written (see `claims-sql.ts`). */
+export interface Lease {
+  token: string
+  /** Epoch ms when the lease runs out and the delivery may be claimed again. */
+  until: number
+  /**
+   * The row's `lease_token` when it was claimed: null, or a manual claim's that ran out. The
+   * delivery row changes only while it still holds this value, so a manual claim made since
+   * (which writes its own token) wins over this lease.
+   */
+  seen: string | null
+}
+
+/** The leases of the deliveries this store has claimed and not yet recorded or released. */
+export class Leases {
+  readonly #byDelivery = new Map<string, Lease>()
+
+  get size(): number {
+    return this.#byDelivery.size
+  }
+
+  set(deliveryId: string, lease: Lease): void {
+    this.#byDelivery.set(deliveryId, lease)
+  }
+
+  /** Whether `deliveryId` is under a lease that has not run out at `now`. */
+  live(deliveryId: string, now: number): boolean {
+    const lease = this.#byDelivery.get(deliveryId)
+    return lease !== undefined && lease.until > now
+  }
+
+  /** How many leases have not run out at `now`. */
+  liveCount(now: number): number {
+    let n = 0
+    for (const lease of this.#byDelivery.values()) if (lease.until > now) n++
+    return n
+  }
+
+  /** When a claim may take `deliveryId` again: its lease's end, or `due` without a lease. */
+  dueAt(deliveryId: string, due: number): number {
+    const lease = this.#byDelivery.get(deliveryId)
+    return lease === undefined ? due : Math.max(due, lease.until)
+  }
+
+  /** Ends the lease of `deliveryId` when `token` holds it, and returns it; else undefined. */
+  end(deliveryId: string, token: string): Lease | undefined {
+    const lease = this.#byDelivery.get(deliveryId)
+    if (lease?.token !== token) return undefined
+    this.#byDelivery.delete(deliveryId)
+    return lease
+  }
+
+  /** Forgets leases that ran out by `now` (their deliveries were neither recorded nor released). */
+  sweep(now: number): void {
+    for (const [id, lease] of this.#byDelivery) if (lease.until <= now) this.#byDelivery.delete(id)
+  }
+
+  clear(): void {
+    this.#byDelivery.clear()
+  }
+}

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { readlinkSync } from 'node:fs'
 import { hostname } from 'node:os'
 import type { SqliteConnection } from './connection.ts'
 
@@ -9,8 +10,9 @@ import type { SqliteConnection } from './connection.ts'
  * nothing until the holder closes, dies or stops renewing.
  *
  * The holder renews the lock as it claims, so it always outlasts every lease it has handed out.
- * A store on the same host takes over at once from a holder whose process has died (a SQLite file
- * is only ever shared by processes of one host); otherwise it waits for the lock to expire.
+ * A store on the same host (and PID namespace) takes over at once from a holder whose process has
+ * died (a SQLite file is only ever shared by processes of one host); otherwise it waits for the
+ * lock to expire.
  */
 export type DeliveryLock = ReturnType<typeof deliveryLock>
 
@@ -20,7 +22,7 @@ export type LockState = 'kept' | 'taken' | 'busy'
 export function deliveryLock(conn: SqliteConnection) {
   const { db } = conn
   const holder = randomUUID()
-  const host = hostname()
+  const host = processSpace()
   const select = db.prepare('SELECT holder, host, pid, expires_at FROM delivery_lock WHERE id = 1')
   const upsert = db.prepare(
     `INSERT INTO delivery_lock (id, holder, host, pid, expires_at) VALUES (1, ?, ?, ?, ?)
@@ -79,7 +81,7 @@ export function deliveryLock(conn: SqliteConnection) {
     },
   }
 
-  /** Whether the holder's process may still run: only a process on this host can be checked. */
+  /** Whether the holder's process may still run: only one in this process space can be checked. */
   function alive(row: Record<string, unknown>): boolean {
     if (row.host !== host) return true
     const pid = row.pid as number
@@ -91,5 +93,17 @@ export function deliveryLock(conn: SqliteConnection) {
       // EPERM: it exists, under another user.
       return (error as NodeJS.ErrnoException).code === 'EPERM'
     }
+  }
+}
+
+/**
+ * Where a process id means this process's kind of process: the host, and on Linux the PID
+ * namespace (two containers on one host may share a file and a host name, not their pids).
+ */
+function processSpace(): string {
+  try {
+    return `${hostname()} ${readlinkSync('/proc/self/ns/pid')}`
+  } catch {
+    return hostname()
   }
 }

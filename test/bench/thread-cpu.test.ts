@@ -4,7 +4,8 @@ import { Worker } from 'node:worker_threads'
 import { threadCpuBetween, threadCpuSnapshot } from '../../src/bench/thread-cpu.ts'
 
 // A worker thread that keeps a core busy until it has used `ms` of CPU, then reports what its own
-// clock says it used since it started (its start-up included, as the scheduler counts it).
+// clock says it used since it started (its start-up included, as the scheduler counts it), and
+// idles until terminated.
 const spinner = `
 const { parentPort, workerData } = require('node:worker_threads')
 const start = process.threadCpuUsage()
@@ -15,6 +16,8 @@ while (used < workerData * 1000) {
 }
 const total = process.threadCpuUsage()
 parentPort.postMessage((total.user + total.system) / 1000)
+// Stay until terminated: a thread that has ended is gone from /proc before the second snapshot.
+parentPort.on('message', () => {})
 `
 
 // Node names its threads (MainThread, WorkerThread, V8Worker) since version 24 or so.

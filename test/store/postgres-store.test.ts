@@ -130,6 +130,39 @@ function postgresTests(url: string): void {
       }
     })
 
+    it('moves pending deliveries into the queue when migration 4 applies, leases included', async () => {
+      const schema = freshSchema()
+      const client = new pg.Client(connectionSettings(url, schema).config)
+      await client.connect()
+      try {
+        await applyMigrations(
+          client,
+          schema,
+          migrations.filter((m) => m.version < 4),
+        )
+        const insert = `INSERT INTO deliveries (id, event_id, subscription_id, tenant, event_type,
+          status, attempts, next_attempt_at, lease_token, created_at, updated_at)
+          VALUES ($1, 'evt_1', 'sub_1', 'acme', 'order.created', $2, 0, $3, $4, 0, 0)`
+        await client.query(insert, ['dlv_due', 'pending', T0, null])
+        await client.query(insert, ['dlv_leased', 'pending', T0 + 30_000, 'worker.1'])
+        await client.query(insert, ['dlv_done', 'succeeded', null, null])
+        assert.deepEqual(await applyMigrations(client, schema), [4])
+        const { rows } = await client.query(
+          'SELECT delivery_id, next_attempt_at, lease_token FROM delivery_queue ORDER BY delivery_id',
+        )
+        assert.deepEqual(
+          rows.map((r) => [r.delivery_id, Number(r.next_attempt_at), r.lease_token]),
+          [
+            ['dlv_due', T0, null],
+            ['dlv_leased', T0 + 30_000, 'worker.1'],
+          ],
+        )
+      } finally {
+        await client.end()
+        await dropSchema(schema)
+      }
+    })
+
     it('never hands one delivery to two stores claiming at once', async () => {
       const { stores, done } = await shared(2, 8)
       const [a, b] = stores as [PostgresStore, PostgresStore]
@@ -150,13 +183,11 @@ function postgresTests(url: string): void {
         const claimed = rounds.flat()
         assert.equal(new Set(claimed.map((c) => c.id)).size, claimed.length, 'claimed twice')
         assert.ok(claimed.length > 0)
-        for (const c of claimed.slice(0, 50)) {
-          const stored = await a.getDelivery(c.id)
-          assert.equal(stored?.nextAttemptAt, new Date(T0 + 31_000).toISOString())
-        }
         const rest = await claimAll(a, T0 + 1_000, 'sweep')
         const all = [...claimed, ...rest].map((c) => c.id).sort()
         assert.deepEqual(all, [...published].sort())
+        // Every one is leased until its lease's end, none before.
+        assert.equal(await a.nextDueAt(), T0 + 31_000)
       } finally {
         await done()
       }

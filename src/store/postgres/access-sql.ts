@@ -30,11 +30,11 @@ const selectKeys = statement(`${keysColumns} WHERE tenant = $1 ORDER BY created_
 const selectAdminKeys = statement(`${keysColumns} WHERE tenant IS NULL ORDER BY created_at, id`)
 const deleteKey = statement('DELETE FROM api_keys WHERE id = $1')
 const countKeys = statement('SELECT COUNT(*) AS n FROM api_keys')
-// Each count reads a partial index (deliveries_due, subscriptions_disabled), never a table.
+// Each count reads the queue of pending deliveries or a partial index, never the big tables.
 const backlog = statement(
   `SELECT
-     (SELECT COUNT(*) FROM deliveries WHERE status = 'pending') AS pending,
-     (SELECT COUNT(*) FROM deliveries WHERE status = 'pending' AND next_attempt_at <= $1) AS due,
+     (SELECT COUNT(*) FROM delivery_queue) AS pending,
+     (SELECT COUNT(*) FROM delivery_queue WHERE next_attempt_at <= $1) AS due,
      (SELECT COUNT(*) FROM subscriptions WHERE state = 'disabled') AS disabled`,
 )
 

@@ -36,6 +36,11 @@ const record = statement(
        $5::text[], $6::text[], $7::bigint[], $8::int[], $9::int[], $10::text[], $11::text[],
        $12::text[], $23::text[]) AS a
      RETURNING 1
+   ), locked AS (
+     -- The batch's queue rows, locked and read as they are now (a claim by another worker may
+     -- have just committed): the lease each delivery holds at this moment.
+     SELECT delivery_id, lease_token FROM delivery_queue WHERE delivery_id = ANY($2::text[])
+     FOR UPDATE
    ), changes AS (
      -- As if recorded one by one: only the lease holder moves a delivery on, and the first of
      -- its records that holds the lease clears it, so later ones in the batch move nothing. A
@@ -45,16 +50,21 @@ const record = statement(
      FROM unnest($2::text[], $14::text[], $15::text[], $16::bigint[], $9::int[], $10::text[],
        $17::bigint[]) WITH ORDINALITY
        AS c(id, lease_token, status, next_attempt_at, status_code, error, updated_at, n)
-     -- d.id = ANY(...) finds the batch's rows through the primary key: joined on c.id alone,
-     -- the planner may scan the whole of a mid-sized table instead.
-     JOIN deliveries d ON d.id = c.id AND d.lease_token = c.lease_token
-     WHERE d.id = ANY($2::text[])
+     JOIN locked q ON q.delivery_id = c.id AND q.lease_token = c.lease_token
      ORDER BY c.id, c.n
+   ), requeued AS (
+     UPDATE delivery_queue q
+     SET next_attempt_at = COALESCE(c.next_attempt_at, c.updated_at), lease_token = NULL
+     FROM changes c WHERE q.delivery_id = c.id AND c.status = 'pending'
+   ), dequeued AS (
+     DELETE FROM delivery_queue q USING changes c
+     WHERE q.delivery_id = c.id AND c.status <> 'pending'
    ), moved AS (
+     -- No indexed column changes: a HOT update where the page has room.
      UPDATE deliveries d SET status = c.status, attempts = d.attempts + 1,
        next_attempt_at = c.next_attempt_at, last_status_code = c.status_code,
-       last_error = c.error, lease_token = NULL, updated_at = c.updated_at
-     FROM changes c WHERE d.id = c.id AND d.lease_token = c.lease_token
+       last_error = c.error, updated_at = c.updated_at
+     FROM changes c WHERE d.id = c.id
      RETURNING d.status
    ), runs AS (
      -- A success on a healthy subscription is the common case: its row is left untouched.

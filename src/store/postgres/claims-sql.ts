@@ -11,46 +11,65 @@ export type ClaimsSql = ReturnType<typeof claimsSql>
 
 const returning = 'RETURNING id, event_id, subscription_id, status, attempts'
 
-// One statement picks and leases a batch. The lease's end is the delivery's next due time, so a
-// worker that dies leaves nothing to clean up: its deliveries come due again by themselves. The
-// inner SELECT walks the partial index of pending deliveries by due time, so a million deliveries
-// due later cost nothing here; SKIP LOCKED lets workers in many processes claim side by side, each
-// passing over the rows another is claiming at that moment instead of waiting for them. `= ANY
-// (ARRAY(…))` rather than `IN (…)`: the planner may answer IN with a hash join over a scan of the
-// whole table, while an array always finds the batch's rows through the primary key.
+// One statement picks and leases a batch, in the queue: the lease's end is the queue row's next due
+// time, so a worker that dies leaves nothing to clean up: its deliveries come due again by
+// themselves. The inner SELECT walks the queue by due time, so a million deliveries due later cost
+// nothing here; SKIP LOCKED lets workers in many processes claim side by side, each passing over
+// the rows another is claiming at that moment instead of waiting for them. `= ANY (ARRAY(…))`
+// rather than `IN (…)`: the planner may answer IN with a hash join over a scan of the whole table,
+// while an array always finds the batch's rows through the primary key.
 const claimDue = statement(
-  `UPDATE deliveries SET next_attempt_at = $1, lease_token = $2
-   WHERE id = ANY(ARRAY(
-     SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= $3
-     ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED
-   )) ${returning}`,
+  `WITH leased AS (
+     UPDATE delivery_queue SET next_attempt_at = $1, lease_token = $2
+     WHERE delivery_id = ANY(ARRAY(
+       SELECT delivery_id FROM delivery_queue WHERE next_attempt_at <= $3
+       ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED
+     )) RETURNING delivery_id
+   )
+   SELECT id, event_id, subscription_id, status, attempts FROM deliveries
+   WHERE id = ANY(ARRAY(SELECT delivery_id FROM leased))`,
 )
+// A manual claim locks the delivery's queue row (if it has one) before the delivery, as every
+// statement does, then makes it pending under its lease.
+const lockQueued = statement('SELECT 1 FROM delivery_queue WHERE delivery_id = $1 FOR UPDATE')
 const statusOf = statement('SELECT status FROM deliveries WHERE id = $1 FOR UPDATE')
 const claimOne = statement(
-  `UPDATE deliveries SET status = 'pending', next_attempt_at = $1, lease_token = $2, updated_at = $3
-   WHERE id = $4 AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.id = deliveries.subscription_id)
-   ${returning}`,
+  `WITH claimed AS (
+     UPDATE deliveries SET status = 'pending', next_attempt_at = $1, updated_at = $3
+     WHERE id = $4 AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.id = deliveries.subscription_id)
+     ${returning}
+   ), queued AS (
+     INSERT INTO delivery_queue (delivery_id, next_attempt_at, lease_token)
+     SELECT id, $1, $2 FROM claimed
+     ON CONFLICT (delivery_id) DO UPDATE
+       SET next_attempt_at = excluded.next_attempt_at, lease_token = excluded.lease_token
+   )
+   SELECT * FROM claimed`,
 )
 const release = statement(
   `WITH released AS (
-     UPDATE deliveries SET next_attempt_at = $1, lease_token = NULL
-     WHERE id = ANY($2::text[]) AND lease_token = $3 AND status = 'pending'
-     RETURNING 1
+     UPDATE delivery_queue SET next_attempt_at = $1, lease_token = NULL
+     WHERE delivery_id = ANY($2::text[]) AND lease_token = $3
+     RETURNING delivery_id
+   ), shown AS (
+     UPDATE deliveries SET next_attempt_at = $1 WHERE id IN (SELECT delivery_id FROM released)
    )
    SELECT ${notifyCall()} FROM (SELECT 1 FROM released LIMIT 1) AS any_released`,
 )
 // Only while the claim's lease still holds: another worker may own the delivery by then.
 const cancel = statement(
-  `UPDATE deliveries SET status = 'cancelled', next_attempt_at = NULL, lease_token = NULL,
-     updated_at = $1 WHERE id = ANY($2::text[]) AND lease_token = $3`,
+  `WITH dequeued AS (
+     DELETE FROM delivery_queue WHERE delivery_id = ANY($2::text[]) AND lease_token = $3
+     RETURNING delivery_id
+   )
+   UPDATE deliveries SET status = 'cancelled', next_attempt_at = NULL, updated_at = $1
+   WHERE id IN (SELECT delivery_id FROM dequeued)`,
 )
 const selectEvents = statement(
   'SELECT id, tenant, type, timestamp, data FROM events WHERE id = ANY($1::text[])',
 )
 const selectSubscriptions = statement('SELECT * FROM subscriptions WHERE id = ANY($1::text[])')
-const selectNextDue = statement(
-  `SELECT MIN(next_attempt_at) AS due FROM deliveries WHERE status = 'pending'`,
-)
+const selectNextDue = statement('SELECT MIN(next_attempt_at) AS due FROM delivery_queue')
 
 /**
  * Joins the claimed rows to their events and subscriptions with one query each, and cancels the
@@ -127,6 +146,7 @@ export function claimsSql(pool: pg.Pool) {
     claimOne(id: string, options: Omit<ClaimOptions, 'limit'>): Promise<ClaimedDelivery | null> {
       const { now, leaseMs, leaseToken } = options
       return transaction(pool, async (client) => {
+        await exec(client, lockQueued, [id])
         // The status before the claim decides what a failed manual attempt does to the delivery.
         const before = (await row(client, statusOf, [id]))?.status as DeliveryStatus | undefined
         const claimedRows = await rows(client, claimOne, [now + leaseMs, leaseToken, now, id])

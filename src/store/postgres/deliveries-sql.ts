@@ -14,11 +14,13 @@ export type DeliveriesSql = ReturnType<typeof deliveriesSql>
 
 const selectById = statement('SELECT * FROM deliveries WHERE id = $1')
 const requeue = statement(
-  `UPDATE deliveries SET status = 'pending', next_attempt_at = $1, lease_token = NULL,
-     attempts = 0, updated_at = $1
-   WHERE subscription_id = $2 AND status IN ('failed', 'cancelled') AND EXISTS (
-     SELECT 1 FROM events e WHERE e.id = deliveries.event_id AND e.timestamp >= $3
-   )`,
+  `WITH requeued AS (
+     UPDATE deliveries SET status = 'pending', next_attempt_at = $1, attempts = 0, updated_at = $1
+     WHERE subscription_id = $2 AND status IN ('failed', 'cancelled') AND EXISTS (
+       SELECT 1 FROM events e WHERE e.id = deliveries.event_id AND e.timestamp >= $3
+     ) RETURNING id
+   )
+   INSERT INTO delivery_queue (delivery_id, next_attempt_at) SELECT id, $1 FROM requeued`,
 )
 // The data is parsed only for state-change events, the only ones that name a subscription; NULL
 // (no `subscriptionId`) leaves such an event out, as SQLite's json_extract does.
@@ -32,10 +34,14 @@ const selectMissed = statement(
    ) ORDER BY e.id`,
 )
 const insertDeliveries = statement(
-  `INSERT INTO deliveries (id, event_id, subscription_id, tenant, event_type, status, attempts,
-     next_attempt_at, created_at, updated_at)
-   SELECT d.id, d.event_id, $3, $4, d.event_type, 'pending', 0, $5, $5, $5
-   FROM unnest($1::text[], $2::text[], $6::text[]) AS d(id, event_id, event_type)`,
+  `WITH written AS (
+     INSERT INTO deliveries (id, event_id, subscription_id, tenant, event_type, status, attempts,
+       next_attempt_at, created_at, updated_at)
+     SELECT d.id, d.event_id, $3, $4, d.event_type, 'pending', 0, $5, $5, $5
+     FROM unnest($1::text[], $2::text[], $6::text[]) AS d(id, event_id, event_type)
+     RETURNING id
+   )
+   INSERT INTO delivery_queue (delivery_id, next_attempt_at) SELECT id, $5 FROM written`,
 )
 const notify = statement(notifySql)
 

@@ -42,9 +42,14 @@ const insertPatterns = statement(
    SELECT $1, pattern, $2 FROM unnest($3::text[]) AS pattern ON CONFLICT DO NOTHING`,
 )
 const deletePatterns = statement('DELETE FROM subscription_patterns WHERE subscription_id = $1')
+// Queue rows first, then deliveries: the order every statement locks them in.
 const cancelPending = statement(
-  `UPDATE deliveries SET status = 'cancelled', next_attempt_at = NULL, lease_token = NULL,
-     updated_at = $1 WHERE subscription_id = $2 AND status = 'pending'`,
+  `WITH dequeued AS (
+     DELETE FROM delivery_queue q USING deliveries d
+     WHERE q.delivery_id = d.id AND d.subscription_id = $2 RETURNING q.delivery_id
+   )
+   UPDATE deliveries SET status = 'cancelled', next_attempt_at = NULL, updated_at = $1
+   WHERE id IN (SELECT delivery_id FROM dequeued)`,
 )
 // `prefix` goes before each table name: '' on the store's own connections, whose search_path is
 // the schema, or `"schema".` on a caller's client, whose search_path may be anything.

@@ -13,6 +13,8 @@ import { transaction } from './transaction.ts'
 export type DeliveriesSql = ReturnType<typeof deliveriesSql>
 
 const selectById = statement('SELECT * FROM deliveries WHERE id = $1')
+// Failed and cancelled deliveries have no queue row; should one be left behind, it is reset
+// rather than failing the recover.
 const requeue = statement(
   `WITH requeued AS (
      UPDATE deliveries SET status = 'pending', next_attempt_at = $1, attempts = 0, updated_at = $1
@@ -20,7 +22,9 @@ const requeue = statement(
        SELECT 1 FROM events e WHERE e.id = deliveries.event_id AND e.timestamp >= $3
      ) RETURNING id
    )
-   INSERT INTO delivery_queue (delivery_id, next_attempt_at) SELECT id, $1 FROM requeued`,
+   INSERT INTO delivery_queue (delivery_id, next_attempt_at) SELECT id, $1 FROM requeued
+   ON CONFLICT (delivery_id) DO UPDATE SET next_attempt_at = excluded.next_attempt_at,
+     lease_token = NULL`,
 )
 // The data is parsed only for state-change events, the only ones that name a subscription; NULL
 // (no `subscriptionId`) leaves such an event out, as SQLite's json_extract does.

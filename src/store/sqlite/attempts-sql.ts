@@ -33,13 +33,14 @@ export function attemptsSql(conn: SqliteConnection, leases: Leases, lock: Delive
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   )
   // Only the lease holder moves the delivery on; a worker whose lease ran out (and was claimed
-  // again since) still gets its attempt logged, but cannot overwrite the newer state. A lease held
-  // in memory (a scheduled claim) is checked there, and against a manual claim written since; a
-  // written lease (a manual claim) is checked in the row.
-  const updateSet = `UPDATE deliveries SET status = ?, attempts = attempts + 1,
-    next_attempt_at = ?, last_status_code = ?, last_error = ?, lease_token = NULL, updated_at = ?`
-  const updateHeld = db.prepare(`${updateSet} WHERE id = ? AND lease_token IS ?`)
-  const updateWritten = db.prepare(`${updateSet} WHERE id = ? AND lease_token = ?`)
+  // again since) still gets its attempt logged, but cannot overwrite the newer state. The row must
+  // still hold the token it held when claimed: a manual claim's own token, or, for a scheduled
+  // claim leased in memory, what the claim read (so a manual claim written since wins).
+  const updateDelivery = db.prepare(
+    `UPDATE deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = ?,
+       last_status_code = ?, last_error = ?, lease_token = NULL, updated_at = ?
+     WHERE id = ? AND lease_token IS ?`,
+  )
   // A success on a healthy subscription is the common case: leave its row (and page) untouched.
   const clearRun = db.prepare(
     `UPDATE subscriptions SET consecutive_failures = 0, failing_since = NULL
@@ -83,9 +84,7 @@ export function attemptsSql(conn: SqliteConnection, leases: Leases, lock: Delive
       const runs = new Map<string, RunChange>()
       const now = Date.now()
       return transaction(() => {
-        // Another store took the file over (this one stalled past its lock): what this one
-        // leased may have been claimed, sent and recorded there since.
-        if (leases.size > 0 && !lock.isHolder()) leases.clear()
+        lock.confirm(leases)
         for (const row of rows) {
           // prettier-ignore
           const [id, deliveryId, eventId, subscriptionId, tenant, trigger, startedAt, durationMs,
@@ -107,12 +106,9 @@ export function attemptsSql(conn: SqliteConnection, leases: Leases, lock: Delive
             now,
           )
           const held = leases.end(deliveryId, leaseToken)
+          const guard = held === undefined ? leaseToken : held.seen
           const updatedAt = startedAt + durationMs
-          if (held === undefined) {
-            updateWritten.run(status, next, statusCode, error, updatedAt, deliveryId, leaseToken)
-          } else {
-            updateHeld.run(status, next, statusCode, error, updatedAt, deliveryId, held.seen)
-          }
+          updateDelivery.run(status, next, statusCode, error, updatedAt, deliveryId, guard)
           let run = runs.get(subscriptionId)
           if (run === undefined) {
             run = { reset: false, failures: 0, since: null, anyFailure: false }

@@ -84,9 +84,10 @@ export function claimsSql(conn: SqliteConnection, leases: Leases, lock: Delivery
     }
   }
 
-  // A lease held in memory goes back by moving the due time, unless a manual claim came since.
-  const releaseHeld = db.prepare(
-    `UPDATE deliveries SET next_attempt_at = ?
+  // A claim goes back by moving the due time, while the row still holds the token it held when
+  // claimed (as a record checks it, see attempts-sql.ts).
+  const release = db.prepare(
+    `UPDATE deliveries SET next_attempt_at = ?, lease_token = NULL
      WHERE id = ? AND lease_token IS ? AND status = 'pending'`,
   )
   const selectFirstDue = db.prepare(
@@ -98,10 +99,6 @@ export function claimsSql(conn: SqliteConnection, leases: Leases, lock: Delivery
     `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, lease_token = ?, updated_at = ?
      WHERE id = ? AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.id = deliveries.subscription_id)
      ${returning}`,
-  )
-  const releaseWritten = db.prepare(
-    `UPDATE deliveries SET next_attempt_at = ?, lease_token = NULL
-     WHERE id IN (SELECT value FROM json_each(?)) AND lease_token = ? AND status = 'pending'`,
   )
   const cancel = db.prepare(
     `UPDATE deliveries SET status = 'cancelled', next_attempt_at = NULL, lease_token = NULL,
@@ -214,15 +211,11 @@ export function claimsSql(conn: SqliteConnection, leases: Leases, lock: Delivery
     release(ids: string[], leaseToken: string, at: number): void {
       if (ids.length === 0) return
       transaction(() => {
-        // As in a record: leases of a store that was taken over no longer hold.
-        if (leases.size > 0 && !lock.isHolder()) leases.clear()
-        const written: string[] = []
+        lock.confirm(leases)
         for (const id of ids) {
-          const lease = leases.end(id, leaseToken)
-          if (lease === undefined) written.push(id)
-          else releaseHeld.run(at, id, lease.seen)
+          const held = leases.end(id, leaseToken)
+          release.run(at, id, held === undefined ? leaseToken : held.seen)
         }
-        if (written.length > 0) releaseWritten.run(at, JSON.stringify(written), leaseToken)
       })
     },
 

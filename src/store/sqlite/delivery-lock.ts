@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { readlinkSync } from 'node:fs'
 import { hostname } from 'node:os'
 import type { SqliteConnection } from './connection.ts'
+import type { Leases } from './leases.ts'
 
 /**
  * The right to deliver from one SQLite file, held by one store at a time. SQLite's claims live in
@@ -61,12 +62,13 @@ export function deliveryLock(conn: SqliteConnection) {
     },
 
     /**
-     * Whether the file still names this store as the holder. Inside a write transaction nothing
-     * can change that before it commits, so a write made there under this store's leases is
-     * safe from a store that took over.
+     * Forgets `leases` when the file no longer names this store as the holder: another store took
+     * it over (this one stalled past its lock) and may have claimed, sent and recorded them since.
+     * Called inside the write transaction that acts on them, where nothing can change the holder
+     * before it commits.
      */
-    isHolder(): boolean {
-      return select.get()?.holder === holder
+    confirm(leases: Leases): void {
+      if (leases.size > 0 && select.get()?.holder !== holder) leases.clear()
     },
 
     /** When another store's lock runs out, or 0 when no other store was found holding it. */

@@ -12,6 +12,7 @@ import { TestReceiver } from '../support/receiver.ts'
 import {
   attemptRecord,
   claimAll,
+  insertAll,
   makeEvent,
   makeSubscription,
   publish,
@@ -159,6 +160,31 @@ function postgresTests(url: string): void {
         )
       } finally {
         await client.end()
+        await dropSchema(schema)
+      }
+    })
+
+    it('records text PostgreSQL cannot hold with U+FFFD in its place, and headers as they were', async () => {
+      const schema = freshSchema()
+      const store = await open(schema)
+      try {
+        const [subscription] = await insertAll(store, makeSubscription())
+        await publish(store, makeEvent(), [subscription!])
+        const [claimed] = await claimAll(store, T0)
+        const record = attemptRecord(claimed!, { statusCode: 502, status: 'failed' })
+        record.attempt.error = 'bad \ud800 gateway'
+        record.attempt.responseBody = 'a\u0000b "quoted" \\ back'
+        record.attempt.requestHeaders = { 'x-odd': 'tab\there \u0000 "q" \ud83d\ude00' }
+        record.attempt.responseHeaders = { 'x-null': 'a\u0000b', 'x-lone': '\udc00' }
+        await store.recordAttempts([record])
+        const [stored] = await store.listAttempts({ deliveryId: claimed!.id })
+        assert.equal(stored!.error, 'bad \ufffd gateway')
+        assert.equal(stored!.responseBody, 'a\ufffdb "quoted" \\ back')
+        assert.deepEqual(stored!.requestHeaders, record.attempt.requestHeaders)
+        assert.deepEqual(stored!.responseHeaders, record.attempt.responseHeaders)
+        assert.equal((await store.getDelivery(claimed!.id))!.status, 'failed')
+      } finally {
+        await store.close()
         await dropSchema(schema)
       }
     })

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, describe, it } from 'node:test'
+import fc from 'fast-check'
 import pg from 'pg'
 import { ConflictError } from '../../src/core/errors.ts'
 import { silentLogger } from '../../src/core/logger.ts'
@@ -8,6 +9,7 @@ import { createHookrelay } from '../../src/index.ts'
 import { connectionSettings } from '../../src/store/postgres/connection.ts'
 import { applyMigrations, migrations } from '../../src/store/postgres/migrations.ts'
 import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/postgres-store.ts'
+import { arrayLiteral } from '../../src/store/postgres/pg-text.ts'
 import { TestReceiver } from '../support/receiver.ts'
 import {
   attemptRecord,
@@ -162,6 +164,39 @@ function postgresTests(url: string): void {
         await client.end()
         await dropSchema(schema)
       }
+    })
+
+    it('reads an array literal of tokens, numbers and nulls as the array it was made from', async () => {
+      const token = fc.stringMatching(/^[A-Za-z0-9_.:-]{1,12}$/).filter((t) => t !== 'NULL')
+      const plain = fc.oneof(
+        token,
+        fc.integer(),
+        fc.double({ noNaN: true, noDefaultInfinity: true }),
+        fc.constant(null),
+      )
+      const asText = (v: string | number | null) => (typeof v === 'number' ? String(v) : v)
+      await fc.assert(
+        fc.asyncProperty(fc.array(plain, { maxLength: 8 }), async (values) => {
+          const literal = arrayLiteral(values)
+          assert.equal(typeof literal, 'string')
+          const { rows } = await admin.query('SELECT $1::text[] AS a', [literal])
+          assert.deepEqual(rows[0].a, values.map(asText))
+        }),
+        { numRuns: 200 },
+      )
+      // Anything else needs quoting: it goes back as the array, for pg to encode.
+      const other = fc.oneof(
+        fc.string().filter((s) => !/^[A-Za-z0-9_.:-]+$/.test(s)),
+        fc.constant('NULL'),
+        fc.constant(NaN),
+        fc.constant(Infinity),
+      )
+      fc.assert(
+        fc.property(fc.array(plain), other, fc.array(plain), (before, odd, after) => {
+          const values = [...before, odd, ...after]
+          assert.equal(arrayLiteral(values), values)
+        }),
+      )
     })
 
     it('records text PostgreSQL cannot hold with U+FFFD in its place, and headers as they were', async () => {

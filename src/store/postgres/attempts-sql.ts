@@ -6,7 +6,7 @@ import type { AttemptRecord, AttemptTimingQuery, SubscriptionHealth } from '../s
 import { notifyCall, row, rows, statement } from './connection.ts'
 import { ms } from '../../core/time.ts'
 import { toAttempt, toAttemptTiming } from '../row-mapping.ts'
-import { pgText } from './pg-text.ts'
+import { arrayLiteral, pgText } from './pg-text.ts'
 import { retrying } from './transaction.ts'
 
 /** The attempt log verbs of the PostgreSQL store: the delivery workers' write path. */
@@ -127,29 +127,34 @@ function foldRuns(records: AttemptRecord[]): Map<string, RunChange> {
   return runs
 }
 
-/** The statement's parameters: one array per column, in the statement's numbering. */
+/**
+ * The statement's parameters: one array per column, in the statement's numbering. Columns of ids,
+ * tokens and numbers go as array literals (`arrayLiteral`); free text as arrays, for `pg` to escape.
+ */
 function parameters(records: AttemptRecord[], runs: Map<string, RunChange>): unknown[] {
   const column = <T>(pick: (r: AttemptRecord) => T): T[] => records.map(pick)
+  const plain = (pick: (r: AttemptRecord) => string | number | null) =>
+    arrayLiteral(records.map(pick))
   const started = column((r) => ms(r.attempt.startedAt))
   const changes = [...runs.values()]
   return [
-    column((r) => r.attempt.id),
-    column((r) => r.attempt.deliveryId),
-    column((r) => r.attempt.eventId),
-    column((r) => r.attempt.subscriptionId),
-    column((r) => r.attempt.tenant),
-    column((r) => r.attempt.trigger),
-    started,
-    column((r) => r.attempt.durationMs),
-    column((r) => r.attempt.statusCode),
+    plain((r) => r.attempt.id),
+    plain((r) => r.attempt.deliveryId),
+    plain((r) => r.attempt.eventId),
+    plain((r) => r.attempt.subscriptionId),
+    plain((r) => r.attempt.tenant),
+    plain((r) => r.attempt.trigger),
+    arrayLiteral(started),
+    plain((r) => r.attempt.durationMs),
+    plain((r) => r.attempt.statusCode),
     column((r) => pgText(r.attempt.error)),
     column((r) => JSON.stringify(r.attempt.responseHeaders)),
     column((r) => pgText(r.attempt.responseBody)),
     Date.now(),
-    column((r) => r.leaseToken),
-    column((r) => r.status),
-    column((r) => r.nextAttemptAt),
-    records.map((r, i) => started[i]! + r.attempt.durationMs),
+    plain((r) => r.leaseToken),
+    plain((r) => r.status),
+    plain((r) => r.nextAttemptAt),
+    arrayLiteral(records.map((r, i) => started[i]! + r.attempt.durationMs)),
     [...runs.keys()],
     changes.map((c) => c.reset),
     changes.map((c) => c.failures),

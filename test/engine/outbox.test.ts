@@ -14,18 +14,10 @@ import {
   ValidationError,
 } from '../../src/index.ts'
 import { TestReceiver } from '../support/receiver.ts'
+import { testPostgresUrl } from '../support/postgres-url.ts'
 
-const url = process.env.HOOKRELAY_TEST_PG
-
-if (url === undefined || url === '') {
-  it(
-    'PostgreSQL outbox tests skipped: set HOOKRELAY_TEST_PG=postgres://… to run them',
-    { skip: 'HOOKRELAY_TEST_PG is not set' },
-    () => {},
-  )
-} else {
-  outboxTests(url)
-}
+const url = testPostgresUrl('PostgreSQL outbox tests')
+if (url !== null) outboxTests(url)
 
 const common = { allowPrivateNetworks: ['127.0.0.0/8'], logger: silentLogger }
 const order = (id: number, idempotencyKey?: string) => ({

@@ -5,18 +5,10 @@ import pg from 'pg'
 import { silentLogger } from '../../src/core/logger.ts'
 import { createHookrelay, type Hookrelay } from '../../src/index.ts'
 import { TestReceiver } from '../support/receiver.ts'
+import { testPostgresUrl } from '../support/postgres-url.ts'
 
-const url = process.env.HOOKRELAY_TEST_PG
-
-if (url === undefined || url === '') {
-  it(
-    'PostgreSQL engine tests skipped: set HOOKRELAY_TEST_PG=postgres://… to run them',
-    { skip: 'HOOKRELAY_TEST_PG is not set' },
-    () => {},
-  )
-} else {
-  engineTests(url)
-}
+const url = testPostgresUrl('PostgreSQL engine tests')
+if (url !== null) engineTests(url)
 
 function engineTests(url: string): void {
   const admin = new pg.Pool({ connectionString: url, max: 1 })

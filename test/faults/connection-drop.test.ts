@@ -6,18 +6,10 @@ import { UnavailableError } from '../../src/core/errors.ts'
 import { openPostgresStore } from '../../src/store/postgres/postgres-store.ts'
 import { makeEvent, makeSubscription } from '../store/conformance/builders.ts'
 import { until } from '../support/faults.ts'
+import { testPostgresUrl } from '../support/postgres-url.ts'
 
-const url = process.env.HOOKRELAY_TEST_PG
-
-if (url === undefined || url === '') {
-  it(
-    'PostgreSQL connection-drop tests skipped: set HOOKRELAY_TEST_PG=postgres://… to run them',
-    { skip: 'HOOKRELAY_TEST_PG is not set' },
-    () => {},
-  )
-} else {
-  connectionDropTests(url)
-}
+const url = testPostgresUrl('PostgreSQL connection-drop tests')
+if (url !== null) connectionDropTests(url)
 
 function connectionDropTests(url: string): void {
   const admin = new pg.Pool({ connectionString: url, max: 2 })

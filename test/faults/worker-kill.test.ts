@@ -13,21 +13,16 @@ import {
   until,
 } from '../support/faults.ts'
 import { TestReceiver } from '../support/receiver.ts'
+import { testPostgresUrl } from '../support/postgres-url.ts'
 
-const url = process.env.HOOKRELAY_TEST_PG
+const url = testPostgresUrl('worker-kill fault test')
 const workerScript = fileURLToPath(new URL('../support/fault-worker.ts', import.meta.url))
 const events = 5_000
 const publishers = 16
 // The workers' lease (see fault-worker.ts): a killed worker's claims come due after it.
 const leaseMs = 2_000
 
-if (url === undefined || url === '') {
-  it(
-    'worker-kill fault test skipped: set HOOKRELAY_TEST_PG=postgres://… to run it',
-    { skip: 'HOOKRELAY_TEST_PG is not set' },
-    () => {},
-  )
-} else {
+if (url !== null) {
   it('a worker killed mid-delivery loses nothing: another sends its claims after the lease', async (t) => {
     const { schema, database } = freshDatabase(url)
     const receiver = await TestReceiver.start()

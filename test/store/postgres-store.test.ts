@@ -21,18 +21,10 @@ import {
   T0,
 } from './conformance/builders.ts'
 import { describeStore } from './store-conformance.ts'
+import { testPostgresUrl } from '../support/postgres-url.ts'
 
-const url = process.env.HOOKRELAY_TEST_PG
-
-if (url === undefined || url === '') {
-  it(
-    'PostgreSQL tests skipped: set HOOKRELAY_TEST_PG=postgres://… to run them',
-    { skip: 'HOOKRELAY_TEST_PG is not set' },
-    () => {},
-  )
-} else {
-  postgresTests(url)
-}
+const url = testPostgresUrl('PostgreSQL tests')
+if (url !== null) postgresTests(url)
 
 /** A callback, and the promise of its next call, rejected when none comes within `ms`. */
 function wakeups(): { fn: () => void; next: (ms?: number) => Promise<void> } {

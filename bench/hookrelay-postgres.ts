@@ -8,33 +8,52 @@ import {
   type StoredCounts,
 } from '../src/bench/hookrelay-run.ts'
 import { dropSchema, freshSchema, serverUrl, withClient } from './postgres-schema.ts'
+import type { WorkerProcess } from './postgres-worker.ts'
 
 /** Options of `runHookrelayPostgres`. */
 export interface HookrelayPostgresOptions extends HookrelayRunOptions {
   /** The server: `postgres://…`; a `schema` parameter is ignored (each run makes its own). */
   url: string
-  /** Engines sharing the backlog, each with its own pool and worker, in this process. */
+  /** Engines sharing the backlog in this process, each with its own pool and worker. */
   workers: number
+  /** A worker process that opens one more engine on the same schema, for each run. */
+  workerProcess?: WorkerProcess
   /** Connections in each engine's pool. Default is the store's default, 10. */
   poolSize?: number
 }
 
 /**
- * Hookrelay on PostgreSQL, in a fresh schema per round (dropped after), with `workers` engines
- * (two `createHookrelay` on one schema, each with its own pool) sharing one backlog: the same run,
- * checks and timings as on SQLite, counted from PostgreSQL. Receiver paths are under `/unique/`,
- * so a delivery that reaches it twice is counted.
+ * Hookrelay on PostgreSQL, in a fresh schema per round (dropped after), with `workers` engines in
+ * this process and one more in `workerProcess` when given (each `createHookrelay` with its own
+ * pool) sharing one backlog: the same run, checks and timings as on SQLite, counted from
+ * PostgreSQL. Receiver paths are under `/unique/`, so a delivery that reaches it twice is counted.
  */
 export function runHookrelayPostgres(
   options: HookrelayPostgresOptions,
 ): Promise<HookrelayRunResult> {
-  const { url, workers, poolSize } = options
+  const { url, workers, poolSize, workerProcess } = options
+  const remoteWorkers = workerProcess === undefined ? 0 : 1
   return runHookrelay(options, {
-    pathPrefix: `unique/pg-${workers}`,
+    pathPrefix: `unique/pg-${workers + remoteWorkers}`,
     workers,
+    remoteWorkers,
     create: async () => {
       const schema = freshSchema('hr_bench')
-      return postgresSchema(url, schema, poolSize)
+      return {
+        ...postgresSchema(url, schema, poolSize),
+        openRemote: async () => {
+          if (workerProcess === undefined) throw new Error('no worker process')
+          const { concurrency, subscriptionConcurrency, batchSize } = options
+          return workerProcess.open({
+            url: serverUrl(url),
+            schema,
+            ...(poolSize === undefined ? {} : { poolSize }),
+            concurrency,
+            subscriptionConcurrency,
+            batchSize,
+          })
+        },
+      }
     },
   })
 }

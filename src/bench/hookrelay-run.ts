@@ -39,6 +39,18 @@ export interface BenchDatabase {
   count(): Promise<StoredCounts>
   /** Removes it. */
   drop(): Promise<void>
+  /** Opens an engine on it in another process, when the backend has `remoteWorkers`. */
+  openRemote?(): Promise<RemoteEngine>
+}
+
+/** Verb timings of one engine's store. */
+export type EngineTimings = ReturnType<TimedStore['timings']>
+
+/** An engine in another process, on the same database, with its claims held back until `deliver`. */
+export interface RemoteEngine {
+  /** Lets it claim and starts it; resolves once it has drained, with its CPU time meanwhile. */
+  deliver(): Promise<{ cpuMs: number; timings: EngineTimings }>
+  close(): Promise<void>
 }
 
 /** How a run gets its databases, and how it lays out the receiver's paths. */
@@ -47,8 +59,10 @@ export interface BenchBackend {
   create(name: string): Promise<BenchDatabase>
   /** The first segments of the receiver paths, e.g. `unique/pg-1`; the round's name follows. */
   pathPrefix: string
-  /** Engines sharing each database, each with its own store and worker. */
+  /** Engines sharing each database in this process, each with its own store and worker. */
   workers: number
+  /** Engines sharing it from other processes (`BenchDatabase.openRemote`). Default is none. */
+  remoteWorkers?: number
 }
 
 /** What a Hookrelay run measured and what it checked. */
@@ -112,9 +126,9 @@ export async function runHookrelay(
   if (options.warmupEvents > 0) {
     const db = await backend.create('warmup')
     try {
-      const engines = await openEngines(db, options, backend.workers)
-      await subscribe(engines[0]!.hooks, options, `${backend.pathPrefix}/warm`)
-      await publishAll(engines[0]!.hooks, options.warmupEvents)
+      const engines = await openEngines(db, options, backend)
+      await subscribe(engines.local[0]!.hooks, options, `${backend.pathPrefix}/warm`)
+      await publishAll(engines.local[0]!.hooks, options.warmupEvents)
       const started = performance.now()
       await deliverAll(engines)
       const seconds = (performance.now() - started) / 1000
@@ -138,8 +152,8 @@ async function measured(
   backend: BenchBackend,
 ): Promise<Omit<HookrelayRunResult, 'warmup'>> {
   const { receiver, events, subscriptions } = options
-  const engines = await openEngines(db, options, backend.workers)
-  const publisher = engines[0]!
+  const engines = await openEngines(db, options, backend)
+  const publisher = engines.local[0]!
   const paths = await subscribe(publisher.hooks, options, `${backend.pathPrefix}/run`)
   const sum = (byPath: Record<string, number>) => paths.reduce((n, p) => n + (byPath[p] ?? 0), 0)
 
@@ -148,24 +162,24 @@ async function measured(
   await publishAll(publisher.hooks, events)
   const publishSeconds = (performance.now() - publishStarted) / 1000
   const afterPublish = await receiver.counts()
-  const setup = engines.map((e) => e.timed.timings())
+  const setup = engines.local.map((e) => e.timed.timings())
   const claimedWhilePublishing = setup.reduce((n, t) => n + t.claim.items, 0)
 
-  for (const e of engines) e.timed.reset()
+  for (const e of engines.local) e.timed.reset()
   await options.phase?.started()
   const cpuBefore = process.cpuUsage()
   const threadCpuBefore = process.threadCpuUsage()
   const threadsBefore = threadCpuSnapshot()
   const eluBefore = performance.eventLoopUtilization()
   const started = performance.now()
-  await deliverAll(engines)
+  const remote = await deliverAll(engines)
   const seconds = (performance.now() - started) / 1000
   const cpu = process.cpuUsage(cpuBefore)
   const threadCpu = process.threadCpuUsage(threadCpuBefore)
   const threads = threadCpuBetween(threadsBefore, threadCpuSnapshot())
   const elu = performance.eventLoopUtilization(eluBefore)
   await options.phase?.ended()
-  const byEngine = engines.map((e) => e.timed.timings())
+  const byEngine = [...engines.local.map((e) => e.timed.timings()), ...remote.map((r) => r.timings)]
   const timings = { ...sumTimings(byEngine), publish: sumTimings(setup).publish }
   const after = await receiver.counts()
   await closeAll(engines)
@@ -222,7 +236,8 @@ async function measured(
       stored.attempts2xx === expected,
     timings,
     cpuMs: {
-      bench: (cpu.user + cpu.system) / 1000,
+      // Engines in other processes count as part of the bench's side.
+      bench: (cpu.user + cpu.system) / 1000 + remote.reduce((n, r) => n + r.cpuMs, 0),
       mainThread: (threadCpu.user + threadCpu.system) / 1000,
       receiver: after.cpuMs - afterPublish.cpuMs,
       threads,
@@ -231,15 +246,24 @@ async function measured(
   }
 }
 
-/** Opens `workers` engines on `db`, one after another (the first one migrates). */
+/** The engines of a run: in this process (the first one publishes), and in others. */
+interface Engines {
+  local: Engine[]
+  remote: RemoteEngine[]
+}
+
+/**
+ * Opens the backend's engines on `db`, one after another (the first one migrates): `workers` in
+ * this process, then `remoteWorkers` in others.
+ */
 async function openEngines(
   db: BenchDatabase,
   options: HookrelayRunOptions,
-  workers: number,
-): Promise<Engine[]> {
-  const engines: Engine[] = []
+  backend: BenchBackend,
+): Promise<Engines> {
+  const engines: Engines = { local: [], remote: [] }
   try {
-    for (let i = 0; i < workers; i++) {
+    for (let i = 0; i < backend.workers; i++) {
       // The store `createHookrelay({ database })` would open, wrapped to hold claims and time.
       const timed = timedStore(await db.open(), {
         recordDelayMs: options.diagnosis?.recordDelayMs ?? 0,
@@ -254,7 +278,11 @@ async function openEngines(
         batchSize: options.batchSize,
         worker: false,
       })
-      engines.push({ hooks, timed })
+      engines.local.push({ hooks, timed })
+    }
+    for (let i = 0; i < (backend.remoteWorkers ?? 0); i++) {
+      if (db.openRemote === undefined) throw new Error('this backend has no remote engines')
+      engines.remote.push(await db.openRemote())
     }
     return engines
   } catch (error) {
@@ -263,17 +291,25 @@ async function openEngines(
   }
 }
 
-/** Lets every engine claim, starts them all, and waits until every one has drained. */
-async function deliverAll(engines: Engine[]): Promise<void> {
-  for (const e of engines) e.timed.release()
-  for (const e of engines) e.hooks.start()
+/**
+ * Lets every engine claim, starts them all, and waits until every one has drained; returns what
+ * the remote engines reported.
+ */
+async function deliverAll({ local, remote }: Engines) {
+  const remoteRuns = Promise.all(remote.map((r) => r.deliver()))
+  for (const e of local) e.timed.release()
+  for (const e of local) e.hooks.start()
   // One engine finds nothing due while another holds the rest under lease; the run is over when
   // the last of them is idle.
-  await Promise.all(engines.map((e) => e.hooks.drain()))
+  const [, reports] = await Promise.all([
+    Promise.all(local.map((e) => e.hooks.drain())),
+    remoteRuns,
+  ])
+  return reports
 }
 
-async function closeAll(engines: Engine[]): Promise<void> {
-  await Promise.all(engines.map((e) => e.hooks.close()))
+async function closeAll({ local, remote }: Engines): Promise<void> {
+  await Promise.all([...local.map((e) => e.hooks.close()), ...remote.map((r) => r.close())])
 }
 
 /** Creates `options.subscriptions` subscriptions to `bench.*` at `/<prefix>/<i>` on the receiver. */

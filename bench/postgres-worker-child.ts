@@ -61,4 +61,4 @@ process.on('message', (request: WorkerRequest) => {
   )
 })
 process.on('disconnect', () => process.exit(0))
-send({ type: 'opened' })
+send({ type: 'ready' })

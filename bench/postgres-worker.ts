@@ -1,7 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import type { RemoteEngine } from '../src/bench/hookrelay-run.ts'
-import type { VerbTiming } from '../src/bench/timed-store.ts'
+import type { EngineTimings, RemoteEngine } from '../src/bench/hookrelay-run.ts'
 
 /** What the worker process's engine is opened with. */
 export interface WorkerSettings {
@@ -17,10 +16,11 @@ export interface WorkerSettings {
 export type WorkerRequest =
   { type: 'open'; settings: WorkerSettings } | { type: 'deliver' } | { type: 'close' }
 
-/** Worker process to parent: one answer per request (and `opened` once it has started). */
+/** Worker process to parent: `ready` once it has started, then one answer per request. */
 export type WorkerReply =
+  | { type: 'ready' }
   | { type: 'opened' }
-  | { type: 'drained'; cpuMs: number; timings: Record<string, VerbTiming> }
+  | { type: 'drained'; cpuMs: number; timings: EngineTimings }
   | { type: 'closed' }
   | { type: 'failed'; message: string }
 
@@ -47,7 +47,7 @@ export async function startWorkerProcess(): Promise<WorkerProcess> {
         async deliver() {
           const reply = await ask({ type: 'deliver' })
           if (reply.type !== 'drained') throw new Error(`worker process answered ${reply.type}`)
-          return { cpuMs: reply.cpuMs, timings: reply.timings as never }
+          return { cpuMs: reply.cpuMs, timings: reply.timings }
         },
         async close() {
           await ask({ type: 'close' })
@@ -64,7 +64,10 @@ export async function startWorkerProcess(): Promise<WorkerProcess> {
   }
 }
 
-/** Requests answered in order: each resolves with the next reply, or rejects on `failed`. */
+/**
+ * Requests answered in order: each resolves with the next reply, or rejects on `failed`; a null
+ * request sends nothing and waits for the next reply (`ready`).
+ */
 function requester(child: ChildProcess): (request: WorkerRequest | null) => Promise<WorkerReply> {
   const waiting: { resolve(reply: WorkerReply): void; reject(error: Error): void }[] = []
   child.on('message', (reply: WorkerReply) => {

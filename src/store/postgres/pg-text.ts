@@ -21,8 +21,14 @@ export function arrayLiteral(values: readonly (string | number | null)[]): strin
     if (i > 0) out += ','
     if (value === null) out += 'NULL'
     else if (typeof value === 'number' && Number.isFinite(value)) out += value
-    else if (typeof value === 'string' && value !== 'NULL' && bareElement.test(value)) out += value
-    else return values as unknown[]
+    else if (typeof value === 'string' && bareElement.test(value) && !isNullWord(value)) {
+      out += value
+    } else return values as unknown[]
   }
   return `${out}}`
+}
+
+/** Whether an unquoted element would read as NULL: the word in any case (a tenant may be `null`). */
+function isNullWord(value: string): boolean {
+  return value.length === 4 && value.toUpperCase() === 'NULL'
 }

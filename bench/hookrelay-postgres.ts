@@ -45,7 +45,7 @@ export function runHookrelayPostgres(
           if (workerProcess === undefined) throw new Error('no worker process')
           const { concurrency, subscriptionConcurrency, batchSize } = options
           return workerProcess.open({
-            url: serverUrl(url),
+            url,
             schema,
             ...(poolSize === undefined ? {} : { poolSize }),
             concurrency,
@@ -58,14 +58,18 @@ export function runHookrelayPostgres(
   })
 }
 
+/** A store on `schema` of the server at `url`, with a pool of `max` (default: the store's). */
+export function openSchemaStore(url: string, schema: string, max: number | undefined) {
+  return openPostgresStore({
+    connectionString: serverUrl(url),
+    schema,
+    ...(max === undefined ? {} : { max }),
+  })
+}
+
 function postgresSchema(url: string, schema: string, max: number | undefined): BenchDatabase {
   return {
-    open: () =>
-      openPostgresStore({
-        connectionString: serverUrl(url),
-        schema,
-        ...(max === undefined ? {} : { max }),
-      }),
+    open: () => openSchemaStore(url, schema, max),
     count: () => withClient(url, (client) => countStored(client, schema)),
     drop: () => dropSchema(url, schema),
   }

@@ -3,13 +3,11 @@
  * an engine on the schema it is told, delivers when told until it has drained, and reports its CPU
  * time and store timings. It lives across rounds, so its code is as warm as the bench's own.
  */
-import { silent } from '../src/bench/hookrelay-run.ts'
-import { type TimedStore, timedStore } from '../src/bench/timed-store.ts'
-import { createHookrelay, type Hookrelay } from '../src/index.ts'
-import { openPostgresStore } from '../src/store/postgres/postgres-store.ts'
+import { benchEngine, type Engine } from '../src/bench/hookrelay-run.ts'
+import { openSchemaStore } from './hookrelay-postgres.ts'
 import type { WorkerReply, WorkerRequest } from './postgres-worker.ts'
 
-let engine: { hooks: Hookrelay; timed: TimedStore } | null = null
+let engine: Engine | null = null
 
 const send = (reply: WorkerReply) => process.send!(reply)
 
@@ -18,22 +16,12 @@ async function handle(request: WorkerRequest): Promise<WorkerReply> {
     case 'open': {
       const { url, schema, poolSize, concurrency, subscriptionConcurrency, batchSize } =
         request.settings
-      const store = await openPostgresStore({
-        connectionString: url,
-        schema,
-        ...(poolSize === undefined ? {} : { max: poolSize }),
-      })
-      const timed = timedStore(store)
-      const hooks = await createHookrelay({
-        store: timed.store,
-        allowPrivateNetworks: ['127.0.0.0/8'],
-        logger: silent,
+      engine = await benchEngine(await openSchemaStore(url, schema, poolSize), {
         concurrency,
         subscriptionConcurrency,
         batchSize,
-        worker: false,
+        holdClaims: true,
       })
-      engine = { hooks, timed }
       return { type: 'opened' }
     }
     case 'deliver': {

@@ -4,6 +4,7 @@ import type { EngineTimings, RemoteEngine } from '../src/bench/hookrelay-run.ts'
 
 /** What the worker process's engine is opened with. */
 export interface WorkerSettings {
+  /** The server, as the bench was given it (`openSchemaStore` takes its schema out). */
   url: string
   schema: string
   poolSize?: number

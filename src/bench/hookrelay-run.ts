@@ -107,9 +107,33 @@ export const publishLanes = 16
 /** A logger that drops everything: the bench measures, it does not log. */
 export const silent = { debug() {}, info() {}, warn() {}, error() {} }
 
-interface Engine {
+/** An engine as the bench drives it: its store wrapped by `timedStore`, its worker not started. */
+export interface Engine {
   hooks: Hookrelay
   timed: TimedStore
+}
+
+/** Opens an engine on `store` in the run's shape (claims held back when `holdClaims`). */
+export async function benchEngine(
+  store: Store,
+  options: Pick<
+    HookrelayRunOptions,
+    'concurrency' | 'subscriptionConcurrency' | 'batchSize' | 'holdClaims' | 'diagnosis'
+  >,
+): Promise<Engine> {
+  // The store `createHookrelay({ database })` would open, wrapped to hold claims and time.
+  const timed = timedStore(store, { recordDelayMs: options.diagnosis?.recordDelayMs ?? 0 })
+  if (!options.holdClaims) timed.release()
+  const hooks = await createHookrelay({
+    store: timed.store,
+    allowPrivateNetworks: ['127.0.0.0/8'],
+    logger: silent,
+    concurrency: options.concurrency,
+    subscriptionConcurrency: options.subscriptionConcurrency,
+    batchSize: options.batchSize,
+    worker: false,
+  })
+  return { hooks, timed }
 }
 
 /**
@@ -264,21 +288,7 @@ async function openEngines(
   const engines: Engines = { local: [], remote: [] }
   try {
     for (let i = 0; i < backend.workers; i++) {
-      // The store `createHookrelay({ database })` would open, wrapped to hold claims and time.
-      const timed = timedStore(await db.open(), {
-        recordDelayMs: options.diagnosis?.recordDelayMs ?? 0,
-      })
-      if (!options.holdClaims) timed.release()
-      const hooks = await createHookrelay({
-        store: timed.store,
-        allowPrivateNetworks: ['127.0.0.0/8'],
-        logger: silent,
-        concurrency: options.concurrency,
-        subscriptionConcurrency: options.subscriptionConcurrency,
-        batchSize: options.batchSize,
-        worker: false,
-      })
-      engines.local.push({ hooks, timed })
+      engines.local.push(await benchEngine(await db.open(), options))
     }
     for (let i = 0; i < (backend.remoteWorkers ?? 0); i++) {
       if (db.openRemote === undefined) throw new Error('this backend has no remote engines')

@@ -105,8 +105,7 @@ export function attemptsSql(conn: SqliteConnection, leases: Leases, lock: Delive
             body,
             now,
           )
-          const held = leases.end(deliveryId, leaseToken)
-          const guard = held === undefined ? leaseToken : held.seen
+          const guard = leases.end(deliveryId, leaseToken)
           const updatedAt = startedAt + durationMs
           updateDelivery.run(status, next, statusCode, error, updatedAt, deliveryId, guard)
           let run = runs.get(subscriptionId)

@@ -212,10 +212,7 @@ export function claimsSql(conn: SqliteConnection, leases: Leases, lock: Delivery
       if (ids.length === 0) return
       transaction(() => {
         lock.confirm(leases)
-        for (const id of ids) {
-          const held = leases.end(id, leaseToken)
-          release.run(at, id, held === undefined ? leaseToken : held.seen)
-        }
+        for (const id of ids) release.run(at, id, leases.end(id, leaseToken))
       })
     },
 

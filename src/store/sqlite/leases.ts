@@ -42,12 +42,16 @@ export class Leases {
     return lease === undefined ? due : Math.max(due, lease.until)
   }
 
-  /** Ends the lease of `deliveryId` when `token` holds it, and returns it; else undefined. */
-  end(deliveryId: string, token: string): Lease | undefined {
+  /**
+   * Ends the lease of `deliveryId` when `token` holds it here, and returns the `lease_token` the
+   * delivery row must still hold for a write under `token` to apply: what the claim read (see
+   * `seen`), or, for a claim not leased here (a manual claim writes its token), `token` itself.
+   */
+  end(deliveryId: string, token: string): string | null {
     const lease = this.#byDelivery.get(deliveryId)
-    if (lease?.token !== token) return undefined
+    if (lease?.token !== token) return token
     this.#byDelivery.delete(deliveryId)
-    return lease
+    return lease.seen
   }
 
   /** Forgets leases that ran out by `now` (their deliveries were neither recorded nor released). */

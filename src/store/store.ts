@@ -135,6 +135,13 @@ export interface ClaimOptions {
   limit: number
   leaseMs: number
   leaseToken: string
+  /**
+   * Subscriptions whose deliveries this claim must pass over: the worker already holds as many of
+   * theirs as it can send soon. Their deliveries stay due and unleased, so the claim after the
+   * subscription has room again finds them, in due order. A store that ignores it is still
+   * correct, only less fair to the other subscriptions.
+   */
+  exclude?: readonly string[] | undefined
 }
 
 /** One attempt to record, with the delivery's state after it. */

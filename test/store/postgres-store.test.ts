@@ -4,16 +4,19 @@ import { after, describe, it } from 'node:test'
 import fc from 'fast-check'
 import pg from 'pg'
 import { ConflictError } from '../../src/core/errors.ts'
+import { newId } from '../../src/core/ids.ts'
 import { silentLogger } from '../../src/core/logger.ts'
 import { createHookrelay } from '../../src/index.ts'
 import { connectionSettings } from '../../src/store/postgres/connection.ts'
 import { applyMigrations, migrations } from '../../src/store/postgres/migrations.ts'
 import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/postgres-store.ts'
 import { arrayLiteral } from '../../src/store/postgres/pg-text.ts'
+import { subscriptionColumns, subscriptionRecord } from '../../src/store/row-mapping.ts'
 import { TestReceiver } from '../support/receiver.ts'
 import {
   attemptRecord,
   claimAll,
+  ids,
   insertAll,
   makeEvent,
   makeSubscription,
@@ -141,7 +144,14 @@ function postgresTests(url: string): void {
         await client.query(insert, ['dlv_due', 'pending', T0, null])
         await client.query(insert, ['dlv_leased', 'pending', T0 + 30_000, 'worker.1'])
         await client.query(insert, ['dlv_done', 'succeeded', null, null])
-        assert.deepEqual(await applyMigrations(client, schema), [4])
+        assert.deepEqual(
+          await applyMigrations(
+            client,
+            schema,
+            migrations.filter((m) => m.version <= 4),
+          ),
+          [4],
+        )
         const { rows } = await client.query(
           'SELECT delivery_id, next_attempt_at, lease_token FROM delivery_queue ORDER BY delivery_id',
         )
@@ -153,6 +163,107 @@ function postgresTests(url: string): void {
           ],
         )
       } finally {
+        await client.end()
+        await dropSchema(schema)
+      }
+    })
+
+    it('gives every queue row its delivery’s subscription when migration 5 applies, and claims pass over them by it', async () => {
+      const schema = freshSchema()
+      const client = new pg.Client(connectionSettings(url, schema).config)
+      await client.connect()
+      let store: PostgresStore | undefined
+      try {
+        await applyMigrations(
+          client,
+          schema,
+          migrations.filter((m) => m.version <= 4),
+        )
+        const [a, b] = [makeSubscription({ name: 'a' }), makeSubscription({ name: 'b' })]
+        for (const s of [a, b]) {
+          const record = subscriptionRecord(s)
+          await client.query(
+            `INSERT INTO subscriptions (${subscriptionColumns.join(', ')})
+             VALUES (${subscriptionColumns.map((_, i) => `$${i + 1}`).join(', ')})`,
+            subscriptionColumns.map((c) => record[c]),
+          )
+        }
+        // The statements of schema version 4: a publish queues deliveries without their
+        // subscription, and a claim leases queue rows.
+        const publishV4 = `WITH event AS (
+            INSERT INTO events (id, tenant, type, data, timestamp, idempotency_key, created_at)
+            VALUES ($1, 'acme', 'order.created', '{}', $2, NULL, $2) RETURNING id
+          ), written AS (
+            INSERT INTO deliveries (id, event_id, subscription_id, tenant, event_type, status,
+              attempts, next_attempt_at, created_at, updated_at)
+            SELECT d.id, event.id, d.subscription_id, 'acme', 'order.created', 'pending', 0, $2,
+              $2, $2
+            FROM event CROSS JOIN unnest($3::text[], $4::text[]) AS d(id, subscription_id)
+            RETURNING id
+          )
+          INSERT INTO delivery_queue (delivery_id, next_attempt_at) SELECT id, $2 FROM written`
+        const leaseV4 = `UPDATE delivery_queue SET next_attempt_at = $1, lease_token = $2
+          WHERE delivery_id = ANY($3::text[])`
+        const due: Record<string, string> = {}
+        for (let i = 0; i < 4; i++) {
+          const [da, db] = [newId('delivery'), newId('delivery')]
+          await client.query(publishV4, [newId('event'), T0 + i, [da, db], [a.id, b.id]])
+          due[da] = a.id
+          due[db] = b.id
+        }
+        const ofA = Object.keys(due).filter((id) => due[id] === a.id)
+        const ofB = Object.keys(due).filter((id) => due[id] === b.id)
+        // One of each leased until T0 + 30 s, and a delivery already done: no queue row.
+        await client.query(leaseV4, [T0 + 30_000, 'worker.1', [ofA[3], ofB[3]]])
+        await client.query(publishV4, [newId('event'), T0, ['dlv_done'], [a.id]])
+        await client.query(`UPDATE deliveries SET status = 'succeeded' WHERE id = 'dlv_done'`)
+        await client.query(`DELETE FROM delivery_queue WHERE delivery_id = 'dlv_done'`)
+        // A queue row whose delivery is gone could never be sent: the migration drops it.
+        await client.query(
+          `INSERT INTO delivery_queue (delivery_id, next_attempt_at) VALUES ('dlv_gone', $1)`,
+          [T0],
+        )
+
+        assert.deepEqual(await applyMigrations(client, schema), [5])
+        const { rows } = await client.query(
+          `SELECT delivery_id, subscription_id, next_attempt_at, lease_token FROM delivery_queue
+           ORDER BY delivery_id`,
+        )
+        assert.deepEqual(
+          rows.map((r) => [
+            r.delivery_id,
+            r.subscription_id,
+            Number(r.next_attempt_at),
+            r.lease_token,
+          ]),
+          Object.keys(due)
+            .sort()
+            .map((id) => {
+              const leased = id === ofA[3] || id === ofB[3]
+              const i = (due[id] === a.id ? ofA : ofB).indexOf(id)
+              return [id, due[id], leased ? T0 + 30_000 : T0 + i, leased ? 'worker.1' : null]
+            }),
+        )
+        const nullable = await client.query(
+          `SELECT is_nullable FROM information_schema.columns
+           WHERE table_schema = $1 AND table_name = 'delivery_queue'
+             AND column_name = 'subscription_id'`,
+          [schema],
+        )
+        assert.equal(nullable.rows[0].is_nullable, 'NO')
+
+        store = await open(schema)
+        const claim = (now: number, exclude: string[], leaseToken: string) =>
+          store!.claimDueDeliveries({ now, limit: 10, leaseMs: 60_000, leaseToken, exclude })
+        assert.deepEqual(ids(await claim(T0 + 10, [a.id], 'l1')), ofB.slice(0, 3).sort())
+        assert.deepEqual(await claim(T0 + 10, [a.id, b.id], 'l2'), [])
+        assert.deepEqual(ids(await claim(T0 + 10, [b.id], 'l3')), ofA.slice(0, 3).sort())
+        // The leases taken before the migration run out, and hold until then.
+        assert.deepEqual(await claim(T0 + 29_999, [], 'l4'), [])
+        assert.deepEqual(ids(await claim(T0 + 30_000, [a.id], 'l5')), [ofB[3]!])
+        assert.deepEqual(ids(await claim(T0 + 30_000, [b.id], 'l6')), [ofA[3]!])
+      } finally {
+        await store?.close()
         await client.end()
         await dropSchema(schema)
       }
@@ -243,6 +354,71 @@ function postgresTests(url: string): void {
         assert.deepEqual(all, [...published].sort())
         // Every one is leased until its lease's end, none before.
         assert.equal(await a.nextDueAt(), T0 + 31_000)
+      } finally {
+        await done()
+      }
+    })
+
+    it('never hands one delivery to two stores claiming at once with the same exclusions, nor an excluded one', async () => {
+      const { stores, done } = await shared(2, 8)
+      const [a, b] = stores as [PostgresStore, PostgresStore]
+      try {
+        const [held, other, third] = await insertAll(
+          a,
+          makeSubscription({ name: 'held', url: 'https://held.example/hook' }),
+          makeSubscription({ name: 'other', url: 'https://other.example/hook' }),
+          makeSubscription({ name: 'third', url: 'https://third.example/hook' }),
+        )
+        // The held subscription's backlog is due first, then the others' deliveries, mixed with
+        // more of the held one's.
+        const heldIds: string[] = []
+        for (let i = 0; i < 100; i++) {
+          heldIds.push(...(await publish(i % 2 ? a : b, makeEvent({ at: T0 + i }), [held!])))
+        }
+        const published: string[] = []
+        for (let i = 0; i < 20; i++) {
+          const batch = Array.from({ length: 20 }, (_, j) =>
+            makeEvent({ at: T0 + 100 + i * 20 + j }),
+          )
+          const written = await Promise.all(
+            batch.map((e) => publish(i % 2 ? a : b, e, [held!, other!, third!])),
+          )
+          for (const [h, ...rest] of written) {
+            heldIds.push(h!)
+            published.push(...rest)
+          }
+        }
+        const exclude = [held!.id]
+        const claim = (store: PostgresStore, leaseToken: string) =>
+          store.claimDueDeliveries({
+            now: T0 + 1_000,
+            limit: 15,
+            leaseMs: 30_000,
+            leaseToken,
+            exclude,
+          })
+        const rounds = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => [claim(a, `a${i}`), claim(b, `b${i}`)]).flat(),
+        )
+        const claimed = rounds.flat()
+        assert.equal(new Set(claimed.map((c) => c.id)).size, claimed.length, 'claimed twice')
+        assert.ok(claimed.length > 0)
+        assert.ok(
+          claimed.every((c) => c.subscription.id !== held!.id),
+          'an excluded subscription’s delivery was claimed',
+        )
+        const rest: string[] = []
+        for (let i = 0; ; i++) {
+          const got = await claim(a, `sweep${i}`)
+          if (got.length === 0) break
+          rest.push(...got.map((c) => c.id))
+        }
+        assert.deepEqual([...claimed.map((c) => c.id), ...rest].sort(), [...published].sort())
+        // The held subscription's deliveries were passed over, not leased: all still due, the
+        // first of them first.
+        assert.equal(await a.nextDueAt(), T0)
+        const theirs = await claimAll(b, T0 + 1_000, 'after')
+        assert.deepEqual(ids(theirs), [...heldIds].sort())
       } finally {
         await done()
       }

@@ -3,6 +3,7 @@ import type { DeliveryStatus } from '../../core/types.ts'
 import type { ClaimedDelivery, ClaimedEvent, ClaimOptions } from '../store.ts'
 import { exec, notifyCall, type Queryable, row, rows, statement } from './connection.ts'
 import { iso } from '../../core/time.ts'
+import { arrayLiteral } from './pg-text.ts'
 import { type Row, toSubscription } from '../row-mapping.ts'
 import { transaction } from './transaction.ts'
 
@@ -17,18 +18,23 @@ const returning = 'RETURNING id, event_id, subscription_id, status, attempts'
 // nothing here; SKIP LOCKED lets workers in many processes claim side by side, each passing over
 // the rows another is claiming at that moment instead of waiting for them. `= ANY (ARRAY(…))`
 // rather than `IN (…)`: the planner may answer IN with a hash join over a scan of the whole table,
-// while an array always finds the batch's rows through the primary key.
-const claimDue = statement(
+// while an array always finds the batch's rows through the primary key. `filter` narrows the walk.
+const claimDueSql = (filter: string) =>
   `WITH leased AS (
      UPDATE delivery_queue SET next_attempt_at = $1, lease_token = $2
      WHERE delivery_id = ANY(ARRAY(
-       SELECT delivery_id FROM delivery_queue WHERE next_attempt_at <= $3
+       SELECT delivery_id FROM delivery_queue WHERE next_attempt_at <= $3${filter}
        ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED
      )) RETURNING delivery_id
    )
    SELECT id, event_id, subscription_id, status, attempts FROM deliveries
-   WHERE id = ANY(ARRAY(SELECT delivery_id FROM leased))`,
-)
+   WHERE id = ANY(ARRAY(SELECT delivery_id FROM leased))`
+const claimDue = statement(claimDueSql(''))
+// The same, passing over the subscriptions in $5: their rows are read on the walk but neither
+// locked nor leased, so they stay first in due order for the claim that no longer excludes them.
+// The price: every such claim reads again each of their rows due ahead of its batch (all of them
+// when the batch comes out short), about 0.3 µs a row, so 0.3 s a claim behind a million.
+const claimDueExcept = statement(claimDueSql(' AND subscription_id <> ALL($5::text[])'))
 // A manual claim locks the delivery's queue row (if it has one) before the delivery, as every
 // statement does, then makes it pending under its lease.
 const lockQueued = statement('SELECT 1 FROM delivery_queue WHERE delivery_id = $1 FOR UPDATE')
@@ -39,8 +45,8 @@ const claimOne = statement(
      WHERE id = $4 AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.id = deliveries.subscription_id)
      ${returning}
    ), queued AS (
-     INSERT INTO delivery_queue (delivery_id, next_attempt_at, lease_token)
-     SELECT id, $1, $2 FROM claimed
+     INSERT INTO delivery_queue (delivery_id, next_attempt_at, lease_token, subscription_id)
+     SELECT id, $1, $2, subscription_id FROM claimed
      ON CONFLICT (delivery_id) DO UPDATE
        SET next_attempt_at = excluded.next_attempt_at, lease_token = excluded.lease_token
    )
@@ -136,9 +142,14 @@ export function claimsSql(pool: pg.Pool) {
     // the lease and the reads (a server restart) must not leave a batch leased to a worker that
     // never got it, to wait out the whole lease before anyone sends it.
     claimDue(options: ClaimOptions): Promise<ClaimedDelivery[]> {
-      const { now, limit, leaseMs, leaseToken } = options
+      const { now, limit, leaseMs, leaseToken, exclude } = options
+      // Without exclusions, the statement as it always was: nothing added to the hot path.
+      const [stmt, values] =
+        exclude === undefined || exclude.length === 0
+          ? [claimDue, [now + leaseMs, leaseToken, now, limit]]
+          : [claimDueExcept, [now + leaseMs, leaseToken, now, limit, arrayLiteral(exclude)]]
       return transaction(pool, async (client) => {
-        const claimed = await rows(client, claimDue, [now + leaseMs, leaseToken, now, limit])
+        const claimed = await rows(client, stmt, values)
         return assemble(client, claimed, leaseToken, now, true)
       })
     },

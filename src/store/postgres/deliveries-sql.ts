@@ -22,7 +22,8 @@ const requeue = statement(
        SELECT 1 FROM events e WHERE e.id = deliveries.event_id AND e.timestamp >= $3
      ) RETURNING id
    )
-   INSERT INTO delivery_queue (delivery_id, next_attempt_at) SELECT id, $1 FROM requeued
+   INSERT INTO delivery_queue (delivery_id, next_attempt_at, subscription_id)
+   SELECT id, $1, $2 FROM requeued
    ON CONFLICT (delivery_id) DO UPDATE SET next_attempt_at = excluded.next_attempt_at,
      lease_token = NULL`,
 )
@@ -45,7 +46,8 @@ const insertDeliveries = statement(
      FROM unnest($1::text[], $2::text[], $6::text[]) AS d(id, event_id, event_type)
      RETURNING id
    )
-   INSERT INTO delivery_queue (delivery_id, next_attempt_at) SELECT id, $5 FROM written`,
+   INSERT INTO delivery_queue (delivery_id, next_attempt_at, subscription_id)
+   SELECT id, $5, $3 FROM written`,
 )
 const notify = statement(notifySql)
 

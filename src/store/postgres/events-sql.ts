@@ -39,9 +39,10 @@ const insertWithDeliveries = (prefix: string, notify: string) =>
        attempts, next_attempt_at, created_at, updated_at)
      SELECT d.id, event.id, d.subscription_id, $2, $3, 'pending', 0, $5, $5, $5
      FROM event CROSS JOIN unnest($8::text[], $9::text[]) AS d(id, subscription_id)
-     RETURNING id
+     RETURNING id, subscription_id
    ), queued AS (
-     INSERT INTO ${prefix}delivery_queue (delivery_id, next_attempt_at) SELECT id, $5 FROM written
+     INSERT INTO ${prefix}delivery_queue (delivery_id, next_attempt_at, subscription_id)
+     SELECT id, $5, subscription_id FROM written
    ), woken AS (
      SELECT ${notify} FROM (SELECT 1 FROM written LIMIT 1) AS any_written
    )

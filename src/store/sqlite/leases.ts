@@ -54,9 +54,25 @@ export class Leases {
     return lease.seen
   }
 
-  /** Forgets leases that ran out by `now` (their deliveries were neither recorded nor released). */
-  sweep(now: number): void {
-    for (const [id, lease] of this.#byDelivery) if (lease.until <= now) this.#byDelivery.delete(id)
+  /**
+   * Forgets leases that ran out by `now` (their deliveries were neither recorded nor released),
+   * and says how many there were.
+   */
+  sweep(now: number): number {
+    let n = 0
+    for (const [id, lease] of this.#byDelivery) {
+      if (lease.until > now) continue
+      this.#byDelivery.delete(id)
+      n++
+    }
+    return n
+  }
+
+  /** When the first lease held runs out: epoch ms, or infinity without any. */
+  firstEnd(): number {
+    let first = Number.POSITIVE_INFINITY
+    for (const lease of this.#byDelivery.values()) if (lease.until < first) first = lease.until
+    return first
   }
 
   clear(): void {

@@ -104,7 +104,13 @@ export class SqliteStore implements Store {
    */
   transaction<T>(fn: () => T): T {
     this.#open()
-    return this.#conn.transaction(fn)
+    try {
+      return this.#conn.transaction(fn)
+    } catch (error) {
+      // Nothing of it was written, though records and releases in it ended their leases here.
+      this.#claims.rescan()
+      throw error
+    }
   }
 
   #open(): void {
@@ -143,7 +149,10 @@ export class SqliteStore implements Store {
 
   async insertEvent(event: WebhookEvent, deliveries: NewDelivery[]): Promise<InsertedEvent> {
     this.#open()
-    return this.#events.insert(event, deliveries)
+    const inserted = this.#events.insert(event, deliveries)
+    // Due at the event's timestamp, which may be behind where the next claim would start.
+    if (deliveries.length > 0) this.#claims.dueFrom(Date.parse(event.timestamp))
+    return inserted
   }
 
   async publishEvent(
@@ -164,7 +173,9 @@ export class SqliteStore implements Store {
         if (subscription.id === options.excludeSubscriptionId) continue
         deliveries.push({ id: newId('delivery', at), subscriptionId: subscription.id })
       }
-      return this.#events.insert(event, deliveries)
+      const inserted = this.#events.insert(event, deliveries)
+      if (deliveries.length > 0) this.#claims.dueFrom(at)
+      return inserted
     })
   }
 
@@ -218,7 +229,22 @@ export class SqliteStore implements Store {
   /** `recordAttempts` for records already flattened (the threaded store flattens them). */
   async recordAttemptRows(rows: AttemptRow[]): Promise<SubscriptionHealth[]> {
     this.#open()
-    return this.#attempts.record(rows)
+    let health: SubscriptionHealth[]
+    try {
+      health = this.#attempts.record(rows)
+    } catch (error) {
+      // Their leases may have ended here while the rows stayed as they were.
+      this.#claims.rescan()
+      throw error
+    }
+    // A retry is due later than its claim, so nearly always ahead of where the next claim starts.
+    let retry = Number.POSITIVE_INFINITY
+    for (const row of rows) {
+      const next = row[15]
+      if (row[14] === 'pending' && next !== null && next < retry) retry = next
+    }
+    if (retry !== Number.POSITIVE_INFINITY) this.#claims.dueFrom(retry)
+    return health
   }
 
   async getDelivery(id: string): Promise<Delivery | null> {
@@ -237,7 +263,9 @@ export class SqliteStore implements Store {
     at: number,
   ): Promise<number> {
     this.#open()
-    return this.#deliveries.recover(subscription, since, at)
+    const queued = this.#deliveries.recover(subscription, since, at)
+    if (queued > 0) this.#claims.dueFrom(at)
+    return queued
   }
 
   async nextDueAt(): Promise<number | null> {

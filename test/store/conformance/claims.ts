@@ -4,6 +4,7 @@ import {
   attemptRecord,
   claimAll,
   insertAll,
+  ids,
   iso,
   makeEvent,
   makeSubscription,
@@ -36,6 +37,30 @@ export function claimCases(ctx: StoreContext): void {
         atTen.map((c) => c.id),
         [future!],
       )
+    })
+
+    it('passes over excluded subscriptions, and finds their deliveries once they are not', async () => {
+      const [a, b] = await insertAll(
+        ctx.store,
+        makeSubscription({ name: 'a', url: 'https://a.example/hook' }),
+        makeSubscription({ name: 'b', url: 'https://b.example/hook' }),
+      )
+      const [a1] = await publish(ctx.store, makeEvent({ at: T0 + 1 }), [a!])
+      const [a2] = await publish(ctx.store, makeEvent({ at: T0 + 2 }), [a!])
+      const [b1] = await publish(ctx.store, makeEvent({ at: T0 + 3 }), [b!])
+      const options = { now: T0 + 5, leaseMs: 30_000, leaseToken: 'lease-e', limit: 10 }
+      const others = await ctx.store.claimDueDeliveries({ ...options, exclude: [a!.id] })
+      assert.deepEqual(ids(others), [b1!])
+      // Passed over, not leased: still the earliest due, and still passed over while excluded.
+      assert.equal(await ctx.store.nextDueAt(), T0 + 1)
+      assert.deepEqual(await ctx.store.claimDueDeliveries({ ...options, exclude: [a!.id] }), [])
+      const [b2] = await publish(ctx.store, makeEvent({ at: T0 + 4 }), [b!])
+      assert.deepEqual(ids(await ctx.store.claimDueDeliveries({ ...options, exclude: [a!.id] })), [
+        b2!,
+      ])
+      const theirs = await ctx.store.claimDueDeliveries({ ...options, exclude: [] })
+      assert.deepEqual(ids(theirs).sort(), [a1!, a2!].sort())
+      assert.deepEqual(await ctx.store.claimDueDeliveries(options), [])
     })
 
     it('never hands out a delivery of a paused subscription, and cancels it', async () => {

@@ -32,8 +32,14 @@ export interface HookrelayOptions {
   timeoutMs?: number
   /** Attempts in flight per process at most. Default is 64. */
   concurrency?: number
-  /** Attempts in flight per subscription at most. Default is 10. */
+  /**
+   * Attempts in flight per subscription to start with, and the least it ever gets. A receiver that
+   * answers 2xx fast earns more, up to `maxSubscriptionConcurrency`; timeouts, 429 and 5xx take it
+   * back down. Default is 10.
+   */
   subscriptionConcurrency?: number
+  /** The most attempts in flight one subscription can earn. Default is `concurrency` (64). */
+  maxSubscriptionConcurrency?: number
   /** Deliveries claimed per batch. Default is 1,024. */
   batchSize?: number
   /** How long a claimed delivery stays with its worker before others may take it. Default is 30 s. */
@@ -69,6 +75,7 @@ export interface ResolvedOptions {
   timeoutMs: number
   concurrency: number
   subscriptionConcurrency: number
+  maxSubscriptionConcurrency: number
   batchSize: number
   leaseMs: number
   pollIntervalMs: number
@@ -105,6 +112,27 @@ export function resolveOptions(options: HookrelayOptions = {}): ResolvedOptions 
   if (leaseMs < 2 * timeoutMs) {
     throw new ValidationError('leaseMs', `must be at least twice timeoutMs (${2 * timeoutMs} ms)`)
   }
+  const concurrency = int(options.concurrency, 'concurrency', 64, 1, 10_000)
+  const subscriptionConcurrency = int(
+    options.subscriptionConcurrency,
+    'subscriptionConcurrency',
+    10,
+    1,
+    10_000,
+  )
+  const maxSubscriptionConcurrency = int(
+    options.maxSubscriptionConcurrency,
+    'maxSubscriptionConcurrency',
+    Math.max(concurrency, subscriptionConcurrency),
+    1,
+    10_000,
+  )
+  if (maxSubscriptionConcurrency < subscriptionConcurrency) {
+    throw new ValidationError(
+      'maxSubscriptionConcurrency',
+      `must be at least subscriptionConcurrency (${subscriptionConcurrency})`,
+    )
+  }
   return {
     database: options.database ?? 'hookrelay.db',
     store: options.store,
@@ -112,14 +140,9 @@ export function resolveOptions(options: HookrelayOptions = {}): ResolvedOptions 
     retrySchedule: schedule,
     jitter: options.jitter === undefined ? defaultJitter : numberIn(options.jitter, 'jitter', 0, 1),
     timeoutMs,
-    concurrency: int(options.concurrency, 'concurrency', 64, 1, 10_000),
-    subscriptionConcurrency: int(
-      options.subscriptionConcurrency,
-      'subscriptionConcurrency',
-      10,
-      1,
-      10_000,
-    ),
+    concurrency,
+    subscriptionConcurrency,
+    maxSubscriptionConcurrency,
     batchSize: int(options.batchSize, 'batchSize', 1_024, 1, 10_000),
     leaseMs,
     pollIntervalMs: int(options.pollIntervalMs, 'pollIntervalMs', 1_000, 10, 60_000),

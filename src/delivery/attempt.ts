@@ -3,6 +3,7 @@ import { newId } from '../core/ids.ts'
 import { signatureHeaders } from '../core/signing/index.ts'
 import { iso } from '../core/time.ts'
 import type { AttemptTrigger } from '../core/types.ts'
+import { type CapacitySignal, capacitySignal } from './adaptive-limit.ts'
 import type { AttemptRecord, ClaimedDelivery } from '../store/store.ts'
 import type { SendRequest, SendResult } from './http-sender.ts'
 import { buildBody } from './payload.ts'
@@ -27,6 +28,8 @@ export interface AttemptResult {
   record: AttemptRecord
   outcome: AttemptOutcome
   claimed: ClaimedDelivery
+  /** What the answer says about the receiver's capacity, for its in-flight limit. */
+  capacity: CapacitySignal
 }
 
 /** The signed request of a claimed delivery, as it goes out. */
@@ -93,5 +96,5 @@ export async function attemptDelivery(
     status: statusOf(outcome),
     nextAttemptAt: outcome.kind === 'retry' ? outcome.at : null,
   }
-  return { record, outcome, claimed }
+  return { record, outcome, claimed, capacity: capacitySignal(result) }
 }

@@ -2,15 +2,20 @@ import { randomBytes } from 'node:crypto'
 import type { Logger } from '../core/logger.ts'
 import type { ClaimedDelivery, Store, SubscriptionHealth } from '../store/store.ts'
 import { type AttemptContext, type AttemptResult, attemptDelivery } from './attempt.ts'
-import { TokenBucket } from './token-bucket.ts'
+import { type Held, Lane } from './lane.ts'
 
 const flushBatch = 512
 const flushDelayMs = 20
+/** A lane with nothing to do for this long is forgotten: its limit starts again at the floor. */
+const laneIdleMs = 60_000
 
 /** How the worker claims and paces deliveries. */
 export interface WorkerSettings {
   concurrency: number
+  /** Each subscription's in-flight limit starts here and never falls below it. */
   subscriptionConcurrency: number
+  /** A subscription that answers fast may earn up to this many in flight. */
+  maxSubscriptionConcurrency: number
   batchSize: number
   leaseMs: number
   pollIntervalMs: number
@@ -26,40 +31,34 @@ export interface WorkerDeps {
   afterRecord(results: AttemptResult[], health: SubscriptionHealth[]): Promise<void>
 }
 
-interface Held {
-  claimed: ClaimedDelivery
-  claimedAt: number
-}
-
-interface SubscriptionSlot {
-  inFlight: number
-  waiting: Held[]
-  bucket: TokenBucket | null
-  rate: number | null
-  timer: NodeJS.Timeout | null
-}
-
 /**
- * The delivery loop: claims due deliveries in batches under a lease, sends them with a global and a
- * per-subscription concurrency cap (and the subscription's rate limit), and records attempts in
- * batched transactions. `start()`/`stop()` are idempotent; `drain()` works whether started or not.
+ * The delivery loop: claims due deliveries in batches under a lease, queues each in its
+ * subscription's lane, and starts them round robin across the lanes that have room, within a
+ * global cap and each lane's adaptive limit (and rate limit); attempts are recorded in batched
+ * transactions. A lane that cannot start what it holds before its leases run short (a receiver
+ * that hangs or fails slowly) is full: claims pass over its deliveries, which wait in the store
+ * until it has room. Nothing is ever pushed back to wait a fixed time. `start()`/`stop()` are
+ * idempotent; `drain()` works whether started or not.
  */
 export class DeliveryWorker {
   readonly #deps: WorkerDeps
   readonly #id = randomBytes(6).toString('hex')
+  /** How long a held delivery may wait: half of what its lease leaves after an attempt's time. */
+  readonly #holdWindowMs: number
   #claims = 0
-  #ready: Held[] = []
-  #readyHead = 0
-  #waitingCount = 0
-  readonly #slots = new Map<string, SubscriptionSlot>()
-  // Slots with deliveries waiting for their cap or rate limit, served before the ready queue.
-  readonly #waitingSlots = new Set<SubscriptionSlot>()
+  readonly #lanes = new Map<string, Lane>()
+  // Lanes that have something to start and room to start it, served in turn.
+  #ring: Lane[] = []
+  #ringHead = 0
+  readonly #fullLanes = new Set<Lane>()
+  #queued = 0
   #inFlight = 0
   #releasing = 0
   #claiming = false
   // A wake during a claim may be for a write that the claim's query did not see: claim again.
   #wokenWhileClaiming = false
   #lastClaimEmpty = false
+  #sweptAt = 0
   #pending: AttemptResult[] = []
   #flushTimer: NodeJS.Timeout | null = null
   #flushing: Promise<void> | null = null
@@ -69,6 +68,8 @@ export class DeliveryWorker {
 
   constructor(deps: WorkerDeps) {
     this.#deps = deps
+    const { settings, attempt } = deps
+    this.#holdWindowMs = Math.max(1, (settings.leaseMs - attempt.timeoutMs) / 2)
   }
 
   /** Starts polling for due deliveries. */
@@ -96,19 +97,18 @@ export class DeliveryWorker {
    * paused, disabled or deleted, which cancelled them in the store).
    */
   forget(subscriptionId: string): void {
-    const keep = (held: Held) => held.claimed.subscription.id !== subscriptionId
-    this.#ready = this.#ready.slice(this.#readyHead).filter(keep)
-    this.#readyHead = 0
-    const slot = this.#slots.get(subscriptionId)
-    if (slot !== undefined && slot.waiting.length > 0) {
-      this.#waitingCount -= slot.waiting.length
-      slot.waiting = []
-      this.#waitingSlots.delete(slot)
-    }
+    const lane = this.#lanes.get(subscriptionId)
+    if (lane === undefined) return
+    this.#queued -= lane.takeAll().length
+    this.#refresh(lane)
     this.#checkIdle()
   }
 
-  /** Resolves when nothing is due any more and every attempt made so far is recorded. */
+  /**
+   * Resolves when nothing is due any more and every attempt made so far is recorded: every
+   * delivery that can be attempted now has been, including those a subscription's limit or rate
+   * limit held back. Deliveries scheduled for a later retry are not waited for.
+   */
   async drain(): Promise<void> {
     const { store } = this.#deps
     for (;;) {
@@ -125,9 +125,14 @@ export class DeliveryWorker {
     this.#timer = null
     if (this.#closed) return
     this.#closed = true
-    for (const slot of this.#slots.values()) if (slot.timer !== null) clearTimeout(slot.timer)
     // Held but unstarted deliveries go back at once, so another worker need not wait for the lease.
-    const unstarted = this.#takeAllHeld()
+    const unstarted: Held[] = []
+    for (const lane of this.#lanes.values()) {
+      if (lane.timer !== null) clearTimeout(lane.timer)
+      lane.timer = null
+      unstarted.push(...lane.takeAll())
+    }
+    this.#queued = 0
     await this.#release(unstarted, this.#deps.attempt.now())
     const idle = this.#idle()
     let timer: NodeJS.Timeout | undefined
@@ -141,25 +146,30 @@ export class DeliveryWorker {
     await this.#flush()
   }
 
-  #held(): number {
-    return this.#ready.length - this.#readyHead + this.#waitingCount
+  /** Unstarted deliveries held by lanes that are not full: what a claim is measured against. */
+  #claimable(): number {
+    let full = 0
+    for (const lane of this.#fullLanes) full += lane.queued
+    return this.#queued - full
   }
 
   #pump(): void {
     if (this.#closed || this.#claiming) return
-    if (this.#held() >= this.#deps.settings.batchSize / 2 || this.#lastClaimEmpty) {
+    const { batchSize } = this.#deps.settings
+    const limit = batchSize - this.#claimable()
+    if (limit <= batchSize / 2 || this.#lastClaimEmpty) {
       this.#dispatch()
       this.#checkIdle()
       return
     }
     this.#claiming = true
-    void this.#claim()
+    void this.#claim(limit)
   }
 
-  async #claim(): Promise<void> {
+  async #claim(limit: number): Promise<void> {
     const { store, settings, attempt, logger } = this.#deps
     const now = attempt.now()
-    const limit = settings.batchSize - this.#held()
+    const full = [...this.#fullLanes]
     let claimed: ClaimedDelivery[] = []
     try {
       claimed = await store.claimDueDeliveries({
@@ -167,107 +177,185 @@ export class DeliveryWorker {
         limit,
         leaseMs: settings.leaseMs,
         leaseToken: `${this.#id}.${++this.#claims}`,
+        exclude: full.length === 0 ? undefined : full.map((lane) => lane.id),
       })
     } catch (err) {
       logger.error({ err }, 'claiming deliveries failed')
     }
     this.#claiming = false
-    for (const c of claimed) this.#ready.push({ claimed: c, claimedAt: now })
+    for (const lane of full) lane.passedOver = true
+    let last: Lane | undefined
+    for (const c of claimed) {
+      const lane = this.#lane(c, now)
+      lane.push({ claimed: c, claimedAt: now })
+      if (lane !== last) {
+        lane.setRate(c.subscription.rateLimit)
+        lane.lastActive = now
+        last = lane
+      }
+    }
+    this.#queued += claimed.length
+    if (claimed.length > 0) this.#settleClaim(claimed, now)
     this.#lastClaimEmpty = claimed.length < limit && !this.#wokenWhileClaiming
     this.#wokenWhileClaiming = false
+    this.#sweep(now)
     this.#dispatch()
     if (!this.#lastClaimEmpty) this.#pump()
     this.#checkIdle()
   }
 
+  /**
+   * After a claim: each lane it added to takes its turn in the ring; a lane that now holds more
+   * than it can start in time gives the surplus back at once (its later claims pass it over).
+   */
+  #settleClaim(claimed: ClaimedDelivery[], now: number): void {
+    const { batchSize } = this.#deps.settings
+    let surplus: Held[] | undefined
+    let last: Lane | undefined
+    for (const c of claimed) {
+      const lane = this.#lanes.get(c.subscription.id)!
+      if (lane === last) continue
+      last = lane
+      const cap = lane.holdCap(this.#holdWindowMs, batchSize)
+      if (lane.queued > cap) {
+        const extra = lane.takeNewest(lane.queued - cap)
+        this.#queued -= extra.length
+        surplus = surplus === undefined ? extra : surplus.concat(extra)
+      }
+      this.#refresh(lane)
+      this.#enqueue(lane)
+    }
+    if (surplus !== undefined) void this.#release(surplus, now)
+  }
+
+  #lane(claimed: ClaimedDelivery, now: number): Lane {
+    const { id } = claimed.subscription
+    let lane = this.#lanes.get(id)
+    if (lane === undefined) {
+      const { subscriptionConcurrency, maxSubscriptionConcurrency } = this.#deps.settings
+      lane = new Lane(id, subscriptionConcurrency, maxSubscriptionConcurrency, now)
+      this.#lanes.set(id, lane)
+    }
+    return lane
+  }
+
+  /** Keeps `lane.full` and the set of full lanes true to its queue, limit and latency. */
+  #refresh(lane: Lane): void {
+    const full =
+      lane.queued > 0 &&
+      lane.queued >= lane.holdCap(this.#holdWindowMs, this.#deps.settings.batchSize)
+    if (full === lane.full) return
+    lane.full = full
+    if (full) {
+      this.#fullLanes.add(lane)
+      return
+    }
+    this.#fullLanes.delete(lane)
+    // The claims that passed its deliveries over saw it full: they are worth another claim now.
+    if (lane.passedOver) {
+      lane.passedOver = false
+      this.#lastClaimEmpty = false
+    }
+  }
+
+  /** Puts a lane in the ring if it has something to start and may start it. */
+  #enqueue(lane: Lane): void {
+    if (lane.inRing || lane.timer !== null || lane.queued === 0) return
+    if (lane.inFlight >= lane.limit.current) return
+    lane.inRing = true
+    this.#ring.push(lane)
+  }
+
+  /** Starts deliveries, one lane at a time in turn, while the worker has room. */
   #dispatch(): void {
     const { concurrency } = this.#deps.settings
-    for (const slot of this.#waitingSlots) this.#startWaiting(slot)
-    const overflow: Held[] = []
-    while (this.#inFlight < concurrency && this.#readyHead < this.#ready.length) {
-      const held = this.#ready[this.#readyHead++]!
-      const slot = this.#slot(held.claimed)
-      if (slot.waiting.length > 0 || !this.#tryStart(held, slot)) {
-        if (slot.waiting.length >= this.#deps.settings.subscriptionConcurrency * 4) {
-          overflow.push(held)
-        } else {
-          slot.waiting.push(held)
-          this.#waitingSlots.add(slot)
-          this.#waitingCount++
-        }
-      }
+    let expired: Held[] | undefined
+    while (this.#inFlight < concurrency && this.#ringHead < this.#ring.length) {
+      const lane = this.#ring[this.#ringHead++]!
+      lane.inRing = false
+      expired = this.#startNext(lane, expired)
+      this.#enqueue(lane)
     }
-    if (this.#readyHead > 1024 || this.#readyHead === this.#ready.length) {
-      this.#ready = this.#ready.slice(this.#readyHead)
-      this.#readyHead = 0
+    if (this.#ringHead === this.#ring.length) {
+      this.#ring = []
+      this.#ringHead = 0
+    } else if (this.#ringHead > 1_024) {
+      this.#ring = this.#ring.slice(this.#ringHead)
+      this.#ringHead = 0
     }
-    // A saturated subscription's surplus goes back for a second, so it cannot crowd out others.
-    if (overflow.length > 0) void this.#release(overflow, this.#deps.attempt.now() + 1_000)
+    if (expired !== undefined) void this.#release(expired, this.#deps.attempt.now())
   }
 
-  #slot(claimed: ClaimedDelivery): SubscriptionSlot {
-    const { id, rateLimit } = claimed.subscription
-    let slot = this.#slots.get(id)
-    if (slot === undefined) {
-      slot = { inFlight: 0, waiting: [], bucket: null, rate: null, timer: null }
-      this.#slots.set(id, slot)
-    }
-    if (slot.rate !== rateLimit) {
-      slot.rate = rateLimit
-      slot.bucket = rateLimit === null ? null : new TokenBucket(rateLimit)
-    }
-    return slot
-  }
-
-  /** Starts `held` if its subscription has room; true when it is no longer waiting. */
-  #tryStart(held: Held, slot: SubscriptionSlot): boolean {
+  /**
+   * Starts the lane's next delivery if its limit and rate limit allow. A delivery whose lease would
+   * run out mid-attempt goes back instead (into `expired`): another claim sends it, so it is never
+   * sent twice at once.
+   */
+  #startNext(lane: Lane, expired: Held[] | undefined): Held[] | undefined {
     const { attempt, settings } = this.#deps
-    // A delivery whose lease would run out mid-attempt goes back instead: another claim sends it,
-    // so it is never sent twice at once.
-    if (attempt.now() + attempt.timeoutMs > held.claimedAt + settings.leaseMs) {
-      void this.#release([held], attempt.now())
-      return true
-    }
-    if (slot.inFlight >= settings.subscriptionConcurrency) return false
-    if (slot.bucket !== null) {
-      const wait = slot.bucket.take()
-      if (wait > 0) {
-        slot.timer ??= setTimeout(() => {
-          slot.timer = null
-          this.#startWaiting(slot)
-        }, wait)
-        return false
+    if (lane.inFlight >= lane.limit.current) return expired
+    const now = attempt.now()
+    for (;;) {
+      const held = lane.peek()
+      if (held === undefined) break
+      if (now + attempt.timeoutMs > held.claimedAt + settings.leaseMs) {
+        lane.shift()
+        this.#queued--
+        ;(expired ??= []).push(held)
+        continue
       }
+      const wait = lane.waitForToken()
+      if (wait > 0) {
+        lane.timer = setTimeout(() => {
+          lane.timer = null
+          this.#enqueue(lane)
+          this.#dispatch()
+          this.#checkIdle()
+        }, wait)
+        break
+      }
+      lane.shift()
+      this.#queued--
+      this.#start(held, lane)
+      break
     }
-    this.#start(held, slot)
-    return true
+    this.#refresh(lane)
+    return expired
   }
 
-  #startWaiting(slot: SubscriptionSlot): void {
-    while (slot.waiting.length > 0 && this.#inFlight < this.#deps.settings.concurrency) {
-      const held = slot.waiting[0]!
-      if (!this.#tryStart(held, slot)) break
-      slot.waiting.shift()
-      this.#waitingCount--
-    }
-    if (slot.waiting.length === 0) this.#waitingSlots.delete(slot)
-  }
-
-  #start(held: Held, slot: SubscriptionSlot): void {
+  #start(held: Held, lane: Lane): void {
     const { attempt } = this.#deps
     this.#inFlight++
-    slot.inFlight++
+    lane.inFlight++
+    const ticket = lane.limit.start()
     void attemptDelivery(held.claimed, 'scheduled', attempt).then((result) => {
       this.#inFlight--
-      slot.inFlight--
+      lane.inFlight--
+      lane.observe(result.record.attempt.durationMs)
+      // The limit held the lane back if it was at its limit with more waiting.
+      const limited = lane.inFlight + 1 >= lane.limit.current && lane.queued > 0
+      lane.limit.settle(ticket, result.capacity, limited)
+      lane.lastActive = attempt.now()
       this.#pending.push(result)
       this.#scheduleFlush()
-      if (slot.inFlight === 0 && slot.waiting.length === 0 && slot.rate === null) {
-        this.#slots.delete(held.claimed.subscription.id)
-      }
+      this.#refresh(lane)
+      this.#enqueue(lane)
       this.#dispatch()
       this.#pump()
     })
+  }
+
+  /** Forgets lanes that have had nothing to do for a while (deleted subscriptions, quiet ones). */
+  #sweep(now: number): void {
+    if (now - this.#sweptAt < laneIdleMs) return
+    this.#sweptAt = now
+    for (const [id, lane] of this.#lanes) {
+      const idle = lane.queued === 0 && lane.inFlight === 0 && lane.timer === null
+      if (idle && now - lane.lastActive > laneIdleMs) {
+        this.#lanes.delete(id)
+        this.#fullLanes.delete(lane)
+      }
+    }
   }
 
   // Attempts are recorded in batches: one commit costs as much as hundreds of rows, so a batch
@@ -337,19 +425,6 @@ export class DeliveryWorker {
     }
   }
 
-  #takeAllHeld(): Held[] {
-    const out = this.#ready.slice(this.#readyHead)
-    this.#ready = []
-    this.#readyHead = 0
-    for (const slot of this.#waitingSlots) {
-      out.push(...slot.waiting)
-      slot.waiting = []
-    }
-    this.#waitingSlots.clear()
-    this.#waitingCount = 0
-    return out
-  }
-
   #idle(): Promise<void> {
     return new Promise((resolve) => {
       this.#idleWaiters.push(resolve)
@@ -362,7 +437,7 @@ export class DeliveryWorker {
     const idle =
       this.#inFlight === 0 &&
       this.#releasing === 0 &&
-      this.#held() === 0 &&
+      this.#queued === 0 &&
       !this.#claiming &&
       (this.#lastClaimEmpty || this.#closed) &&
       this.#pending.length === 0 &&

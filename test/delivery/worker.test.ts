@@ -79,6 +79,7 @@ describe('delivery worker', () => {
       settings: {
         concurrency: 10,
         subscriptionConcurrency: 10,
+        maxSubscriptionConcurrency: 10,
         batchSize: 100,
         leaseMs: 30_000,
         pollIntervalMs: 1_000,

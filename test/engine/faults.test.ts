@@ -193,7 +193,7 @@ describe('receivers that misbehave', () => {
 
 describe('isolation', () => {
   it('keeps each subscription under its concurrency cap', async () => {
-    await t.reopen({ subscriptionConcurrency: 2 })
+    await t.reopen({ subscriptionConcurrency: 2, maxSubscriptionConcurrency: 2 })
     t.receiver.always('/slow', { kind: 'delay', ms: 50, status: 200 })
     await subscribe('/slow')
     t.receiver.maxOpen = 0

@@ -28,6 +28,9 @@ export class TestReceiver {
   /** The most `delay` answers that were pending at once. */
   maxOpen = 0
   #open = 0
+  // Requests whose answer has not ended (or whose connection has not closed), by path.
+  readonly #openAt = new Map<string, number>()
+  readonly #maxOpenAt = new Map<string, number>()
   readonly #server: Server
   readonly #sockets = new Set<Socket>()
   readonly #once = new Map<string, Behaviour[]>()
@@ -40,6 +43,10 @@ export class TestReceiver {
       req.on('data', (chunk: Buffer) => chunks.push(chunk))
       req.on('end', () => {
         const path = req.url ?? '/'
+        const open = (this.#openAt.get(path) ?? 0) + 1
+        this.#openAt.set(path, open)
+        this.#maxOpenAt.set(path, Math.max(open, this.#maxOpenAt.get(path) ?? 0))
+        res.on('close', () => this.#openAt.set(path, this.#openAt.get(path)! - 1))
         this.received.push({
           method: req.method ?? '',
           path,
@@ -79,6 +86,16 @@ export class TestReceiver {
   /** Answers every request to `path` this way. */
   always(path: string, behaviour: Behaviour): void {
     this.#always.set(path, behaviour)
+  }
+
+  /**
+   * The most requests to `path` that were open at once (a hung one stays open until the sender
+   * gives up and closes it). `reset` starts counting again from what is open now.
+   */
+  maxOpenAt(path: string, reset = false): number {
+    const most = this.#maxOpenAt.get(path) ?? 0
+    if (reset) this.#maxOpenAt.set(path, this.#openAt.get(path) ?? 0)
+    return most
   }
 
   /** Requests received for `path`. */

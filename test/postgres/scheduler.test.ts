@@ -1,0 +1,3 @@
+import { onPostgres } from './on-postgres.ts'
+
+await onPostgres('engine/scheduler', () => import('../engine/scheduler.test.ts'))

@@ -23,7 +23,9 @@ export class Lane {
   inFlight = 0
   /** In the worker's round-robin of lanes that can start something. */
   inRing = false
-  /** Holds as many unstarted deliveries as it can start before their leases run short. */
+  /** How many unstarted deliveries it may hold (`holdCap`, as last worked out). */
+  cap = Infinity
+  /** Holds `cap` or more. */
   full = false
   /** A claim passed over its deliveries while it was full. */
   passedOver = false

@@ -51,6 +51,8 @@ export class DeliveryWorker {
   #ring: Lane[] = []
   #ringHead = 0
   readonly #fullLanes = new Set<Lane>()
+  // Lanes that may hold only so many (a finite `cap`) and are not full: claims give them room.
+  readonly #cappedLanes = new Set<Lane>()
   #queued = 0
   #inFlight = 0
   #releasing = 0
@@ -170,6 +172,9 @@ export class DeliveryWorker {
     const { store, settings, attempt, logger } = this.#deps
     const now = attempt.now()
     const full = [...this.#fullLanes]
+    const capped = [...this.#cappedLanes]
+    let room: Record<string, number> | undefined
+    for (const lane of capped) (room ??= {})[lane.id] = lane.cap - lane.queued
     let claimed: ClaimedDelivery[] = []
     try {
       claimed = await store.claimDueDeliveries({
@@ -178,6 +183,7 @@ export class DeliveryWorker {
         leaseMs: settings.leaseMs,
         leaseToken: `${this.#id}.${++this.#claims}`,
         exclude: full.length === 0 ? undefined : full.map((lane) => lane.id),
+        room,
       })
     } catch (err) {
       logger.error({ err }, 'claiming deliveries failed')
@@ -196,7 +202,9 @@ export class DeliveryWorker {
     }
     this.#queued += claimed.length
     if (claimed.length > 0) this.#settleClaim(claimed, now)
-    this.#lastClaimEmpty = claimed.length < limit && !this.#wokenWhileClaiming
+    // A claim may come back short because a lane's room ran out while more was due: not empty.
+    this.#lastClaimEmpty =
+      claimed.length < limit && !this.#wokenWhileClaiming && !capped.some((lane) => lane.full)
     this.#wokenWhileClaiming = false
     this.#sweep(now)
     this.#dispatch()
@@ -217,6 +225,7 @@ export class DeliveryWorker {
       if (lane === last) continue
       last = lane
       const cap = lane.holdCap(this.#holdWindowMs, batchSize)
+      // Only where the store gave it more than the claim's room (a store that ignores `room`).
       if (lane.queued > cap) {
         const extra = lane.takeNewest(lane.queued - cap)
         this.#queued -= extra.length
@@ -239,11 +248,13 @@ export class DeliveryWorker {
     return lane
   }
 
-  /** Keeps `lane.full` and the set of full lanes true to its queue, limit and latency. */
+  /** Keeps the lane's `cap` and `full`, and the sets of capped and full lanes, up to date. */
   #refresh(lane: Lane): void {
-    const full =
-      lane.queued > 0 &&
-      lane.queued >= lane.holdCap(this.#holdWindowMs, this.#deps.settings.batchSize)
+    const cap = lane.holdCap(this.#holdWindowMs, this.#deps.settings.batchSize)
+    const full = lane.queued >= cap
+    lane.cap = cap
+    if (cap !== Infinity && !full) this.#cappedLanes.add(lane)
+    else this.#cappedLanes.delete(lane)
     if (full === lane.full) return
     lane.full = full
     if (full) {
@@ -354,6 +365,7 @@ export class DeliveryWorker {
       if (idle && now - lane.lastActive > laneIdleMs) {
         this.#lanes.delete(id)
         this.#fullLanes.delete(lane)
+        this.#cappedLanes.delete(lane)
       }
     }
   }

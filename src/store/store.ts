@@ -142,6 +142,12 @@ export interface ClaimOptions {
    * correct, only less fair to the other subscriptions.
    */
   exclude?: readonly string[] | undefined
+  /**
+   * At most this many deliveries of each listed subscription in this claim (the worker has room for
+   * no more of theirs); the rest of theirs are passed over as for `exclude`. Unlisted ones have no
+   * limit but the claim's.
+   */
+  room?: Readonly<Record<string, number>> | undefined
 }
 
 /** One attempt to record, with the delivery's state after it. */

@@ -255,16 +255,55 @@ export function claimsSql(conn: SqliteConnection, leases: Leases, lock: Delivery
     return same.concat(selectDueLater.all(cursor.due, now, ask - same.length))
   }
 
+  /**
+   * What a claim's `room` still lets it take of each listed subscription. A delivery it turns away
+   * is passed over as for an excluded subscription: `stoppedAt` keeps where the first one was.
+   */
+  class Room {
+    readonly #left: Map<string, number>
+    readonly stoppedAt = new Map<string, Position>()
+
+    constructor(room: Readonly<Record<string, number>>) {
+      this.#left = new Map(Object.entries(room))
+    }
+
+    /** Whether the claim may take `row`; if not, notes it as passed over. */
+    take(row: Row): boolean {
+      const id = row.subscription_id as string
+      const left = this.#left.get(id)
+      if (left === undefined) return true
+      if (left > 0) {
+        this.#left.set(id, left - 1)
+        return true
+      }
+      if (!this.stoppedAt.has(id)) {
+        const at = positionOf(row)
+        this.stoppedAt.set(id, at)
+        const known = passed.get(id)
+        if (known === undefined || precedes(at, known)) passed.set(id, at)
+      }
+      return false
+    }
+  }
+
   /** Up to `limit` due deliveries without a live lease, earliest due first. */
-  function dueUnleased(now: number, limit: number, exclude: readonly string[] | undefined): Row[] {
+  function dueUnleased(now: number, limit: number, options: ClaimOptions): Row[] {
     const found: Row[] = []
     if (limit <= 0) return found
+    const { exclude } = options
+    const room =
+      options.room === undefined || Object.keys(options.room).length === 0
+        ? undefined
+        : new Room(options.room)
     if (passed.size > 0) {
-      catchUp(now, limit, exclude, found)
+      catchUp(now, limit, exclude, room, found)
       if (found.length === limit) return found
     }
-    if (exclude !== undefined && exclude.length > 0) readOnExcluding(now, limit, exclude, found)
-    else if (readOn(now, limit, found)) ranOut(now)
+    if (exclude !== undefined && exclude.length > 0) {
+      readOnExcluding(now, limit, exclude, room, found)
+    } else if (readOn(now, limit, found, room)) {
+      ranOut(now)
+    }
     return found
   }
 
@@ -276,6 +315,7 @@ export function claimsSql(conn: SqliteConnection, leases: Leases, lock: Delivery
     now: number,
     limit: number,
     found: Row[],
+    room: Room | undefined,
     read: (ask: number) => Row[] = (ask) => readDue(now, ask),
   ): boolean {
     for (;;) {
@@ -285,6 +325,7 @@ export function claimsSql(conn: SqliteConnection, leases: Leases, lock: Delivery
       for (const row of rows) {
         last = row
         if (leases.live(row.id as string, now)) continue
+        if (room !== undefined && !room.take(row)) continue
         found.push(row)
         if (found.length === limit) break
       }
@@ -304,10 +345,16 @@ export function claimsSql(conn: SqliteConnection, leases: Leases, lock: Delivery
   }
 
   /** `readOn`, passing over the deliveries of the `exclude`d subscriptions and noting where. */
-  function readOnExcluding(now: number, limit: number, exclude: readonly string[], found: Row[]) {
+  function readOnExcluding(
+    now: number,
+    limit: number,
+    exclude: readonly string[],
+    room: Room | undefined,
+    found: Row[],
+  ) {
     const json = JSON.stringify(exclude)
     const from = cursor ?? start
-    const ranOutOfDue = readOn(now, limit, found, (ask) => readOthers(now, ask, json))
+    const ranOutOfDue = readOn(now, limit, found, room, (ask) => readOthers(now, ask, json))
     notePassed(exclude, from, ranOutOfDue ? { due: now, rowid: lastRowid } : cursor!)
     if (ranOutOfDue) ranOut(now)
   }
@@ -353,6 +400,7 @@ export function claimsSql(conn: SqliteConnection, leases: Leases, lock: Delivery
     now: number,
     limit: number,
     exclude: readonly string[] | undefined,
+    room: Room | undefined,
     found: Row[],
   ): void {
     // `passed` is empty without a cursor.
@@ -385,15 +433,18 @@ export function claimsSql(conn: SqliteConnection, leases: Leases, lock: Delivery
     for (const row of rows) {
       last = row
       if (leases.live(row.id as string, now)) continue
+      if (room !== undefined && !room.take(row)) continue
       found.push(row)
       if (found.length === limit) break
     }
-    // Where their deliveries behind the cursor may still be: after the last one taken, or after
-    // `now`; none left once the read reached the cursor.
+    // Where their deliveries behind the cursor may still be: where the room for one ran out, after
+    // the last one taken, or after `now`; none left once the read reached the cursor.
     const rest =
       found.length === limit ? after(positionOf(last!)) : to === frontier ? null : after(to)
     for (const id of ids) {
-      if (rest === null) passed.delete(id)
+      const stopped = room?.stoppedAt.get(id)
+      if (stopped !== undefined) passed.set(id, stopped)
+      else if (rest === null) passed.delete(id)
       else if (precedes(passed.get(id)!, rest)) passed.set(id, rest)
     }
   }
@@ -489,7 +540,7 @@ export function claimsSql(conn: SqliteConnection, leases: Leases, lock: Delivery
 
   return {
     claimDue(options: ClaimOptions): ClaimedDelivery[] {
-      const { now, limit, leaseMs, leaseToken, exclude } = options
+      const { now, limit, leaseMs, leaseToken } = options
       let saved = false
       try {
         return transaction(() => {
@@ -503,7 +554,7 @@ export function claimsSql(conn: SqliteConnection, leases: Leases, lock: Delivery
           checkRescan(now)
           save()
           saved = true
-          const rows = dueUnleased(now, limit, exclude)
+          const rows = dueUnleased(now, limit, options)
           const claimed = assemble(rows, leaseToken, now, true)
           // Rows and claims are in different orders. Rows with a token are the rare ones (a
           // manual claim that ran out).

@@ -63,6 +63,31 @@ export function claimCases(ctx: StoreContext): void {
       assert.deepEqual(await ctx.store.claimDueDeliveries(options), [])
     })
 
+    it('takes no more of a subscription than its room, and the rest of it later in due order', async () => {
+      const [a, b] = await insertAll(
+        ctx.store,
+        makeSubscription({ name: 'a', url: 'https://a.example/hook' }),
+        makeSubscription({ name: 'b', url: 'https://b.example/hook' }),
+      )
+      const of = async (s: typeof a, at: number) =>
+        (await publish(ctx.store, makeEvent({ at }), [s!]))[0]!
+      const a1 = await of(a, T0 + 1)
+      const a2 = await of(a, T0 + 2)
+      const b1 = await of(b, T0 + 3)
+      const a3 = await of(a, T0 + 4)
+      const b2 = await of(b, T0 + 5)
+      const options = { now: T0 + 10, leaseMs: 30_000, leaseToken: 'lease-r', limit: 10 }
+      const first = await ctx.store.claimDueDeliveries({ ...options, room: { [a!.id]: 1 } })
+      assert.deepEqual(ids(first).sort(), [a1, b1, b2].sort())
+      const second = await ctx.store.claimDueDeliveries({ ...options, room: { [a!.id]: 1 } })
+      assert.deepEqual(ids(second), [a2])
+      const third = await ctx.store.claimDueDeliveries({ ...options, room: { [a!.id]: 0 } })
+      assert.deepEqual(ids(third), [])
+      const rest = await ctx.store.claimDueDeliveries({ ...options, room: { [b!.id]: 0 } })
+      assert.deepEqual(ids(rest), [a3])
+      assert.deepEqual(await ctx.store.claimDueDeliveries(options), [])
+    })
+
     it('never hands out a delivery of a paused subscription, and cancels it', async () => {
       const [s] = await insertAll(ctx.store, makeSubscription())
       const [id] = await publish(ctx.store, makeEvent({ at: T0 }), [s!])

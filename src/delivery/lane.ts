@@ -27,6 +27,8 @@ export class Lane {
   cap = Infinity
   /** Holds `cap` or more. */
   full = false
+  /** Has a finite `cap` and is not full: claims give it room. */
+  capped = false
   /** A claim passed over its deliveries while it was full. */
   passedOver = false
   /** Set while it waits for its rate limit's next token. */

@@ -189,7 +189,12 @@ export class DeliveryWorker {
       logger.error({ err }, 'claiming deliveries failed')
     }
     this.#claiming = false
-    for (const lane of full) lane.passedOver = true
+    // A lane that stopped being full while the claim passed it over is worth a claim at once.
+    let roomAgain = false
+    for (const lane of full) {
+      if (lane.full) lane.passedOver = true
+      else roomAgain = true
+    }
     let last: Lane | undefined
     for (const c of claimed) {
       const lane = this.#lane(c, now)
@@ -204,7 +209,10 @@ export class DeliveryWorker {
     if (claimed.length > 0) this.#settleClaim(claimed, now)
     // A claim may come back short because a lane's room ran out while more was due: not empty.
     this.#lastClaimEmpty =
-      claimed.length < limit && !this.#wokenWhileClaiming && !capped.some((lane) => lane.full)
+      claimed.length < limit &&
+      !this.#wokenWhileClaiming &&
+      !roomAgain &&
+      !capped.some((lane) => lane.full)
     this.#wokenWhileClaiming = false
     this.#sweep(now)
     this.#dispatch()
@@ -252,9 +260,13 @@ export class DeliveryWorker {
   #refresh(lane: Lane): void {
     const cap = lane.holdCap(this.#holdWindowMs, this.#deps.settings.batchSize)
     const full = lane.queued >= cap
+    const capped = cap !== Infinity && !full
     lane.cap = cap
-    if (cap !== Infinity && !full) this.#cappedLanes.add(lane)
-    else this.#cappedLanes.delete(lane)
+    if (capped !== lane.capped) {
+      lane.capped = capped
+      if (capped) this.#cappedLanes.add(lane)
+      else this.#cappedLanes.delete(lane)
+    }
     if (full === lane.full) return
     lane.full = full
     if (full) {

@@ -40,6 +40,8 @@ export class Lane {
   #rate: number | null = null
   #bucket: TokenBucket | null = null
   #latencyMs = Number.NaN
+  // When each attempt in flight started (epoch ms), earliest first.
+  #starts: number[] = []
 
   constructor(id: string, floor: number, ceiling: number, now: number) {
     this.id = id
@@ -101,22 +103,38 @@ export class Lane {
     return this.#bucket === null ? 0 : this.#bucket.take()
   }
 
-  /** Takes an answer's duration into the latency estimate. */
-  observe(durationMs: number): void {
+  /** Notes an attempt that started at `at` (epoch ms). */
+  started(at: number): void {
+    this.#starts.push(at)
+  }
+
+  /** Notes the end of the attempt that started at `at`, and its answer's duration. */
+  finished(at: number, durationMs: number): void {
+    const i = this.#starts.indexOf(at)
+    if (i >= 0) this.#starts.splice(i, 1)
+    this.#observe(durationMs)
+  }
+
+  #observe(durationMs: number): void {
     this.#latencyMs = Number.isNaN(this.#latencyMs)
       ? durationMs
       : this.#latencyMs + latencyWeight * (durationMs - this.#latencyMs)
   }
 
   /**
-   * How many unstarted deliveries it may hold: what it can start within `windowMs` at its limit and
-   * latency (and rate limit), at least its limit. Infinity while that is more than `batch` (a
-   * receiver that answers fast, or one not heard from yet): then only the claim's size bounds it.
+   * How many unstarted deliveries it may hold at `now`: what it can start within `windowMs` at its
+   * limit and latency (and rate limit), at least its limit. Its latency is its answers' average,
+   * or how long its oldest attempt in flight has waited if that is longer: a receiver that stops
+   * answering is known slow as it hangs, not only once its attempts time out. Infinity while that
+   * is more than `batch` (a receiver that answers fast, or one not heard from yet): then only the
+   * claim's size bounds it.
    */
-  holdCap(windowMs: number, batch: number): number {
+  holdCap(windowMs: number, batch: number, now: number): number {
     let cap = Infinity
     const limit = this.limit.current
-    if (!Number.isNaN(this.#latencyMs)) cap = (limit * windowMs) / Math.max(1, this.#latencyMs)
+    const waited = this.#starts.length === 0 ? 0 : now - this.#starts[0]!
+    const latency = Number.isNaN(this.#latencyMs) ? waited : Math.max(this.#latencyMs, waited)
+    if (latency > 0) cap = (limit * windowMs) / latency
     if (this.#rate !== null) cap = Math.min(cap, (this.#rate * windowMs) / 1_000)
     return cap >= batch ? Infinity : Math.max(limit, Math.floor(cap))
   }

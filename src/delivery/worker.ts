@@ -8,6 +8,8 @@ const flushBatch = 512
 const flushDelayMs = 20
 /** A lane with nothing to do for this long is forgotten: its limit starts again at the floor. */
 const laneIdleMs = 60_000
+/** How often lanes with attempts in flight have their hold cap worked out again. */
+const recheckMs = 100
 
 /** How the worker claims and paces deliveries. */
 export interface WorkerSettings {
@@ -61,6 +63,7 @@ export class DeliveryWorker {
   #wokenWhileClaiming = false
   #lastClaimEmpty = false
   #sweptAt = 0
+  #recheckedAt = 0
   #pending: AttemptResult[] = []
   #flushTimer: NodeJS.Timeout | null = null
   #flushing: Promise<void> | null = null
@@ -157,6 +160,7 @@ export class DeliveryWorker {
 
   #pump(): void {
     if (this.#closed || this.#claiming) return
+    this.#recheck()
     const { batchSize } = this.#deps.settings
     const limit = batchSize - this.#claimable()
     if (limit <= batchSize / 2 || this.#lastClaimEmpty) {
@@ -232,7 +236,7 @@ export class DeliveryWorker {
       const lane = this.#lanes.get(c.subscription.id)!
       if (lane === last) continue
       last = lane
-      const cap = lane.holdCap(this.#holdWindowMs, batchSize)
+      const cap = lane.holdCap(this.#holdWindowMs, batchSize, now)
       // Only where the store gave it more than the claim's room (a store that ignores `room`).
       if (lane.queued > cap) {
         const extra = lane.takeNewest(lane.queued - cap)
@@ -258,7 +262,11 @@ export class DeliveryWorker {
 
   /** Keeps the lane's `cap` and `full`, and the sets of capped and full lanes, up to date. */
   #refresh(lane: Lane): void {
-    const cap = lane.holdCap(this.#holdWindowMs, this.#deps.settings.batchSize)
+    const cap = lane.holdCap(
+      this.#holdWindowMs,
+      this.#deps.settings.batchSize,
+      this.#deps.attempt.now(),
+    )
     const full = lane.queued >= cap
     const capped = cap !== Infinity && !full
     lane.cap = cap
@@ -351,10 +359,12 @@ export class DeliveryWorker {
     this.#inFlight++
     lane.inFlight++
     const ticket = lane.limit.start()
+    const startedAt = attempt.now()
+    lane.started(startedAt)
     void attemptDelivery(held.claimed, 'scheduled', attempt).then((result) => {
       this.#inFlight--
       lane.inFlight--
-      lane.observe(result.record.attempt.durationMs)
+      lane.finished(startedAt, result.record.attempt.durationMs)
       // The limit held the lane back if it was at its limit with more waiting.
       const limited = lane.inFlight + 1 >= lane.limit.current && lane.queued > 0
       lane.limit.settle(ticket, result.capacity, limited)
@@ -366,6 +376,18 @@ export class DeliveryWorker {
       this.#dispatch()
       this.#pump()
     })
+  }
+
+  /**
+   * Works out again, at most every `recheckMs`, how much each lane with attempts in flight may
+   * hold: one whose receiver stopped answering holds less the longer it hangs, and once it is full
+   * the claims for the others go on.
+   */
+  #recheck(): void {
+    const now = this.#deps.attempt.now()
+    if (now - this.#recheckedAt < recheckMs) return
+    this.#recheckedAt = now
+    for (const lane of this.#lanes.values()) if (lane.inFlight > 0) this.#refresh(lane)
   }
 
   /** Forgets lanes that have had nothing to do for a while (deleted subscriptions, quiet ones). */

@@ -101,6 +101,27 @@ describe('receivers that hang or fail', () => {
     assert.equal(await pendingOf(healthy.id), 0)
   })
 
+  it('a receiver that starts hanging with a backlog does not stop the claims for the others', async () => {
+    await t.reopen({ worker: true, now: Date.now })
+    t.receiver.always('/stuck', { kind: 'hang' })
+    const subscribeTo = (path: string, event: string) =>
+      t.hooks.subscriptions.create({
+        name: path,
+        events: [event],
+        config: { url: `${t.receiver.url}${path}` },
+      })
+    await subscribeTo('/stuck', 'stuck.event')
+    await subscribeTo('/moving', 'moving.event')
+    // More than half a claim's batch for the receiver that hangs, then the healthy one's.
+    for (let i = 0; i < 1_200; i++) await t.hooks.publish({ type: 'stuck.event', data: { i } })
+    for (let i = 0; i < 300; i++) await t.hooks.publish({ type: 'moving.event', data: { i } })
+    while (t.receiver.at('/moving').length < 300) await new Promise((r) => setTimeout(r, 20))
+    // Still the first ten attempts of the hung one: the healthy ones did not wait for them to
+    // time out (10 s) before being claimed.
+    assert.equal(t.receiver.at('/stuck').length, 10)
+    await t.hooks.close({ timeoutMs: 0 })
+  })
+
   it('a receiver that answers fast earns more in flight, up to the maximum', async () => {
     await t.reopen({ subscriptionConcurrency: 2, maxSubscriptionConcurrency: 12 })
     t.receiver.always('/fast', { kind: 'delay', ms: 20, status: 200 })

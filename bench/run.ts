@@ -18,8 +18,14 @@
  * `BENCH_ROUNDS=7` sets the rounds (default 5; the PostgreSQL rows play 3 at most).
  * `BENCH_HOLD_CLAIMS=0` publishes without holding the worker's claims back. Writes
  * `.bench/last.json`.
+ *
+ * The scheduling rows follow (`shapes/`, issue #14): one subscription, latency, isolation,
+ * backlog, fan-out, on SQLite and on PostgreSQL when its URL is set, with SVG charts in `.bench/`.
+ * `--only <row>` (repeatable, or comma-separated) runs just those rows; their results replace the
+ * same rows' in `.bench/last.json` and the rest of it stays.
  */
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
 import { publishLanes } from '../src/bench/hookrelay-sqlite.ts'
 import { bodyBytes } from '../src/bench/payload.ts'
 import { startReceiver } from '../src/bench/receiver-process.ts'
@@ -41,6 +47,14 @@ import {
 } from './bullmq-sender.ts'
 import { type PostgresSection, postgresUrl, runPostgresRows } from './postgres-rows.ts'
 import { runRestBaseline, runRestPublish } from './rest-publish.ts'
+import {
+  isShapeRow,
+  runShapes,
+  type ShapeRow,
+  type ShapesReport,
+  shapeRows,
+  shapeSettings,
+} from './shapes/index.ts'
 
 const restTarget = 8_000
 /** The design's other SQLite target: this many times the BullMQ sender. */
@@ -50,6 +64,22 @@ const perSecond = (count: number, seconds: number) =>
   Math.round(count / seconds).toLocaleString('en-US')
 
 const quick = process.argv.includes('--quick')
+const only: ShapeRow[] | null = (() => {
+  const names = process.argv.flatMap((arg, i) =>
+    process.argv[i - 1] === '--only'
+      ? arg.split(',')
+      : arg.startsWith('--only=')
+        ? arg.slice(7).split(',')
+        : [],
+  )
+  if (names.length === 0) return null
+  for (const name of names) {
+    if (!isShapeRow(name)) {
+      throw new Error(`--only takes ${shapeRows.join(', ')}; not ${JSON.stringify(name)}`)
+    }
+  }
+  return names.filter(isShapeRow)
+})()
 const scale = Number(process.env.BENCH_SCALE ?? '1')
 if (!Number.isFinite(scale) || scale <= 0) throw new Error('BENCH_SCALE must be a positive number')
 const counted = (n: number) => Math.max(1, Math.round((n * scale) / (quick ? 5 : 1)))
@@ -93,6 +123,74 @@ const pgUrl = postgresUrl()
 const redisUrl = process.env.HOOKRELAY_BENCH_REDIS ?? 'redis://127.0.0.1:6379'
 
 const machine = benchMachine()
+const benchDir = new URL('../.bench/', import.meta.url)
+const shapesSettings = shapeSettings(quick)
+
+/** The scheduling rows' lines printed under the table, and their problems on stderr. */
+function printShapes(shapes: ShapesReport): void {
+  for (const note of shapes.notes) console.log(note)
+  for (const chart of shapes.charts) console.log(`chart: ${chart}`)
+  for (const problem of shapes.problems) console.error(`!!! ${problem}`)
+}
+
+/** `--only`: just those scheduling rows, merged into `.bench/last.json`. */
+async function runOnly(only: ShapeRow[]): Promise<void> {
+  console.log(
+    `hookrelay bench --only ${only.join(',')} — node ${machine.node}, ${machine.cpus} CPUs ` +
+      `(${machine.cpuModel})${quick ? ', --quick' : ''}`,
+  )
+  const receiver = await startReceiver()
+  try {
+    const shapes = await runShapes({
+      receiver,
+      pgUrl,
+      settings: shapesSettings,
+      only,
+      chartsDir: fileURLToPath(benchDir),
+      log: (line) => console.log(line),
+    })
+    console.log()
+    console.log(formatTable(shapes.rows))
+    console.log()
+    printShapes(shapes)
+    if (shapes.problems.length > 0) process.exitCode = 1
+    // Merge into the last full run's results: these rows replace their earlier figures.
+    await mkdir(benchDir, { recursive: true })
+    const file = new URL('last.json', benchDir)
+    let last: Record<string, unknown> = {}
+    try {
+      last = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>
+    } catch {
+      // no earlier run
+    }
+    const earlier = (last.shapes ?? {}) as Record<string, unknown>
+    last.shapes = {
+      ...earlier,
+      ...Object.fromEntries(
+        only.map((row) => [
+          row,
+          {
+            at: new Date().toISOString(),
+            quick,
+            settings: shapesSettings,
+            details: shapes.details[row] ?? [],
+          },
+        ]),
+      ),
+    }
+    await writeFile(file, `${JSON.stringify(last, null, 2)}\n`)
+    console.log('\nwritten to .bench/last.json')
+  } finally {
+    await receiver.stop()
+  }
+}
+
+if (only !== null) {
+  await runOnly(only)
+  // The rows below are the full bench's.
+  process.exit()
+}
+
 console.log(`hookrelay bench — node ${machine.node}, ${machine.cpus} CPUs (${machine.cpuModel})`)
 console.log(
   `${bodyBytes} B bodies, ${settings.inFlight} in flight, receiver in its own process on 127.0.0.1` +
@@ -159,6 +257,14 @@ try {
     }
   }
 
+  const shapes = await runShapes({
+    receiver,
+    pgUrl,
+    settings: shapesSettings,
+    chartsDir: fileURLToPath(benchDir),
+    log: (line) => console.log(line),
+  })
+
   // The median round by ratio carries the table; odd round counts make it one real round.
   const median = medianRound(played)
   const { ceiling, hr } = median
@@ -216,6 +322,7 @@ try {
       marker: rest.problems.length > 0 ? 'INVALID' : restRate >= restTarget ? 'PASS' : 'BELOW',
     },
     ...(postgres?.rows ?? []),
+    ...shapes.rows,
   ]
   console.log()
   console.log(formatTable(rows))
@@ -306,6 +413,7 @@ try {
     )
   }
   for (const note of postgres?.notes ?? []) console.log(note)
+  printShapes(shapes)
 
   const pgProblems = [...postgresFailures, ...(postgres?.problems ?? [])]
   const bullmqProblems = [...bullmqFailures, ...(bullmq?.problems ?? [])]
@@ -324,7 +432,7 @@ try {
         'succeeded in the median round; its rate above is not a valid result',
     )
   }
-  const failed = [ceilingProblems, rest.problems, bullmqProblems, pgProblems].some(
+  const failed = [ceilingProblems, rest.problems, bullmqProblems, pgProblems, shapes.problems].some(
     (p) => p.length > 0,
   )
   if (failed || !valid) process.exitCode = 1
@@ -342,10 +450,15 @@ try {
     bullmq: bullmq ?? { skipped: bullmqSkipped, problems: bullmqProblems },
     ceiling: { received: ceilingReceived, problems: ceilingProblems },
     postgres: postgres ?? { skipped: pgUrl === null, problems: pgProblems },
+    shapes: Object.fromEntries(
+      Object.entries(shapes.details).map(([row, details]) => [
+        row,
+        { at: new Date().toISOString(), quick, settings: shapesSettings, details },
+      ]),
+    ),
   }
-  const dir = new URL('../.bench/', import.meta.url)
-  await mkdir(dir, { recursive: true })
-  await writeFile(new URL('last.json', dir), `${JSON.stringify(result, null, 2)}\n`)
+  await mkdir(benchDir, { recursive: true })
+  await writeFile(new URL('last.json', benchDir), `${JSON.stringify(result, null, 2)}\n`)
   console.log('\nwritten to .bench/last.json')
 } finally {
   await receiver.stop()

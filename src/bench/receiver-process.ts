@@ -1,13 +1,22 @@
 import { type ChildProcess, fork } from 'node:child_process'
 import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { ParentMessage, ReceiverCounts, ReceiverMessage } from './receiver-protocol.ts'
+import type {
+  ParentMessage,
+  ReceiverCounts,
+  ReceiverMessage,
+  ShapePathStats,
+} from './receiver-protocol.ts'
 
 /** A handle on the receiver running in its own process. */
 export interface ReceiverProcess {
   port: number
   /** The receiver's request counters (total and per path) and its CPU time so far. */
   counts(): Promise<ReceiverCounts>
+  /** What arrived on each `/shape/` path starting with `prefix` (see `receiver-child.ts`). */
+  shape(prefix: string): Promise<Record<string, ShapePathStats>>
+  /** Drops the statistics of the `/shape/` paths starting with `prefix`. */
+  forget(prefix: string): Promise<void>
   stop(): Promise<void>
 }
 
@@ -42,25 +51,37 @@ export function startReceiver(): Promise<ReceiverProcess> {
 }
 
 function handle(child: ChildProcess, port: number): ReceiverProcess {
-  const ask = (message: ParentMessage) => child.send(message)
+  // One answer per question, matched by type: questions of different types may overlap.
+  const ask = <T extends ReceiverMessage['type']>(
+    message: ParentMessage,
+    answer: T,
+  ): Promise<Extract<ReceiverMessage, { type: T }>> =>
+    new Promise((resolve) => {
+      const listener = (reply: ReceiverMessage) => {
+        if (reply.type !== answer) return
+        child.off('message', listener)
+        resolve(reply as Extract<ReceiverMessage, { type: T }>)
+      }
+      child.on('message', listener)
+      child.send(message)
+    })
   return {
     port,
-    counts() {
-      return new Promise((resolve) => {
-        child.once('message', (message: ReceiverMessage) => {
-          if (message.type === 'counts') {
-            const { total, byPath, duplicates, cpuMs } = message
-            resolve({ total, byPath, duplicates, cpuMs })
-          }
-        })
-        ask({ type: 'counts' })
-      })
+    async counts() {
+      const { total, byPath, duplicates, cpuMs } = await ask({ type: 'counts' }, 'counts')
+      return { total, byPath, duplicates, cpuMs }
+    },
+    async shape(prefix) {
+      return (await ask({ type: 'shape', prefix }, 'shape')).paths
+    },
+    async forget(prefix) {
+      await ask({ type: 'forget', prefix }, 'forgotten')
     },
     stop() {
       if (child.exitCode !== null) return Promise.resolve()
       return new Promise((resolve) => {
         child.once('exit', () => resolve())
-        ask({ type: 'stop' })
+        child.send({ type: 'stop' } satisfies ParentMessage)
       })
     },
   }

@@ -81,9 +81,12 @@ export class HttpSender {
     return exchange.result
   }
 
-  /** Closes the connection pools. */
+  /**
+   * Closes the connection pools at once: requests still in flight are aborted (the engine has
+   * already waited as long as it was told to for them).
+   */
   async close(): Promise<void> {
-    await this.#dispatcher.close()
+    await this.#dispatcher.destroy()
   }
 
   /** Checks a URL not seen before, then keeps it split for the requests that follow. */

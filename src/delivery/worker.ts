@@ -69,6 +69,9 @@ export class DeliveryWorker {
   #flushing: Promise<void> | null = null
   #timer: NodeJS.Timeout | null = null
   #closed = false
+  // Stopped and recorded: an attempt that ends after this (aborted as the sender closes) is not
+  // recorded; its delivery's lease runs out and it is sent again.
+  #stopped = false
   #idleWaiters: (() => void)[] = []
 
   constructor(deps: WorkerDeps) {
@@ -149,6 +152,7 @@ export class DeliveryWorker {
     if (this.#flushTimer !== null) clearTimeout(this.#flushTimer)
     this.#flushTimer = null
     await this.#flush()
+    this.#stopped = true
   }
 
   /** Unstarted deliveries held by lanes that are not full: what a claim is measured against. */
@@ -362,6 +366,7 @@ export class DeliveryWorker {
     const startedAt = attempt.now()
     lane.started(startedAt)
     void attemptDelivery(held.claimed, 'scheduled', attempt).then((result) => {
+      if (this.#stopped) return
       this.#inFlight--
       lane.inFlight--
       lane.finished(startedAt, result.record.attempt.durationMs)

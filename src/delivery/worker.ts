@@ -184,6 +184,7 @@ export class DeliveryWorker {
     let room: Record<string, number> | undefined
     for (const lane of capped) (room ??= {})[lane.id] = lane.cap - lane.queued
     let claimed: ClaimedDelivery[] = []
+    let failed = false
     try {
       claimed = await store.claimDueDeliveries({
         now,
@@ -194,6 +195,7 @@ export class DeliveryWorker {
         room,
       })
     } catch (err) {
+      failed = true
       logger.error({ err }, 'claiming deliveries failed')
     }
     this.#claiming = false
@@ -216,11 +218,13 @@ export class DeliveryWorker {
     this.#queued += claimed.length
     if (claimed.length > 0) this.#settleClaim(claimed, now)
     // A claim may come back short because a lane's room ran out while more was due: not empty.
+    // A failed one waits for the next wake (a poll, a publish), not to be tried again at once.
     this.#lastClaimEmpty =
-      claimed.length < limit &&
-      !this.#wokenWhileClaiming &&
-      !roomAgain &&
-      !capped.some((lane) => lane.full)
+      failed ||
+      (claimed.length < limit &&
+        !this.#wokenWhileClaiming &&
+        !roomAgain &&
+        !capped.some((lane) => lane.full))
     this.#wokenWhileClaiming = false
     this.#sweep(now)
     this.#dispatch()

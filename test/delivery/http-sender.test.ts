@@ -77,13 +77,19 @@ describe('HttpSender', () => {
     // One connection: the second request waits behind the first, which never answers.
     const http = sender(1)
     try {
-      const request = (n: number) =>
-        http.send({ url: `${receiver.url}/hang`, body: `{"n":${n}}`, headers: {}, timeoutMs: 300 })
-      const [first, second] = await Promise.all([request(1), request(2)])
-      for (const result of [first, second]) {
+      const request = (n: number, timeoutMs: number) =>
+        http.send({ url: `${receiver.url}/hang`, body: `{"n":${n}}`, headers: {}, timeoutMs })
+      // The second gives up well before the first frees the connection: it times out queued.
+      // (With equal timeouts, a loaded machine can run the first's abort, which frees the
+      // connection, a tick before the second's timer, and the second is then rightly sent.)
+      const [first, second] = await Promise.all([request(1, 900), request(2, 300)])
+      for (const [result, ms] of [
+        [first, 900],
+        [second, 300],
+      ] as const) {
         assert.equal(result.statusCode, null)
         assert.equal(result.failure, 'timeout')
-        assert.equal(result.error, 'timed out after 300 ms')
+        assert.equal(result.error, `timed out after ${ms} ms`)
       }
       // Give a wrongly released second request the time to arrive.
       await new Promise((resolve) => setTimeout(resolve, 200))

@@ -286,6 +286,28 @@ export function claimsSql(conn: SqliteConnection, leases: Leases, lock: Delivery
     }
   }
 
+  /**
+   * Adds to `found`, up to `limit`, the rows no live lease holds and the claim's room lets it
+   * take; returns the last row it looked at.
+   */
+  function takeRows(
+    rows: Row[],
+    now: number,
+    room: Room | undefined,
+    found: Row[],
+    limit: number,
+  ): Row | undefined {
+    let last: Row | undefined
+    for (const row of rows) {
+      last = row
+      if (leases.live(row.id as string, now)) continue
+      if (room !== undefined && !room.take(row)) continue
+      found.push(row)
+      if (found.length === limit) break
+    }
+    return last
+  }
+
   /** Up to `limit` due deliveries without a live lease, earliest due first. */
   function dueUnleased(now: number, limit: number, options: ClaimOptions): Row[] {
     const found: Row[] = []
@@ -321,14 +343,7 @@ export function claimsSql(conn: SqliteConnection, leases: Leases, lock: Delivery
     for (;;) {
       const ask = limit - found.length + (reread() ? leases.size : 0)
       const rows = read(ask)
-      let last: Row | undefined
-      for (const row of rows) {
-        last = row
-        if (leases.live(row.id as string, now)) continue
-        if (room !== undefined && !room.take(row)) continue
-        found.push(row)
-        if (found.length === limit) break
-      }
+      const last = takeRows(rows, now, room, found, limit)
       if (last !== undefined) cursor = positionOf(last)
       if (found.length === limit) return false
       if (rows.length < ask) return true
@@ -429,14 +444,7 @@ export function claimsSql(conn: SqliteConnection, leases: Leases, lock: Delivery
         )
       }
     }
-    let last: Row | undefined
-    for (const row of rows) {
-      last = row
-      if (leases.live(row.id as string, now)) continue
-      if (room !== undefined && !room.take(row)) continue
-      found.push(row)
-      if (found.length === limit) break
-    }
+    const last = takeRows(rows, now, room, found, limit)
     // Where their deliveries behind the cursor may still be: where the room for one ran out, after
     // the last one taken, or after `now`; none left once the read reached the cursor.
     const rest =

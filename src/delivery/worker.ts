@@ -2,10 +2,9 @@ import { randomBytes } from 'node:crypto'
 import type { Logger } from '../core/logger.ts'
 import type { ClaimedDelivery, Store, SubscriptionHealth } from '../store/store.ts'
 import { type AttemptContext, type AttemptResult, attemptDelivery } from './attempt.ts'
+import { AttemptRecorder } from './attempt-recorder.ts'
 import { type Held, Lane } from './lane.ts'
 
-const flushBatch = 512
-const flushDelayMs = 20
 /** A lane with nothing to do for this long is forgotten: its limit starts again at the floor. */
 const laneIdleMs = 60_000
 /** How often lanes with attempts in flight have their hold cap worked out again. */
@@ -64,9 +63,7 @@ export class DeliveryWorker {
   #lastClaimEmpty = false
   #sweptAt = 0
   #recheckedAt = 0
-  #pending: AttemptResult[] = []
-  #flushTimer: NodeJS.Timeout | null = null
-  #flushing: Promise<void> | null = null
+  readonly #recorder: AttemptRecorder
   #timer: NodeJS.Timeout | null = null
   #closed = false
   // Stopped and recorded: an attempt that ends after this (aborted as the sender closes) is not
@@ -78,6 +75,13 @@ export class DeliveryWorker {
     this.#deps = deps
     const { settings, attempt } = deps
     this.#holdWindowMs = Math.max(1, (settings.leaseMs - attempt.timeoutMs) / 2)
+    this.#recorder = new AttemptRecorder({
+      store: deps.store,
+      logger: deps.logger,
+      afterRecord: deps.afterRecord,
+      busy: () => this.#inFlight > 0,
+      flushed: () => this.#checkIdle(),
+    })
   }
 
   /** Starts polling for due deliveries. */
@@ -149,9 +153,7 @@ export class DeliveryWorker {
     })
     await Promise.race([idle, timeout])
     clearTimeout(timer)
-    if (this.#flushTimer !== null) clearTimeout(this.#flushTimer)
-    this.#flushTimer = null
-    await this.#flush()
+    await this.#recorder.flushNow()
     this.#stopped = true
   }
 
@@ -378,8 +380,7 @@ export class DeliveryWorker {
       const limited = lane.inFlight + 1 >= lane.limit.current && lane.queued > 0
       lane.limit.settle(ticket, result.capacity, limited)
       lane.lastActive = attempt.now()
-      this.#pending.push(result)
-      this.#scheduleFlush()
+      this.#recorder.add(result)
       this.#refresh(lane)
       this.#enqueue(lane)
       this.#dispatch()
@@ -410,47 +411,6 @@ export class DeliveryWorker {
         this.#fullLanes.delete(lane)
         this.#cappedLanes.delete(lane)
       }
-    }
-  }
-
-  // Attempts are recorded in batches: one commit costs as much as hundreds of rows, so a batch
-  // waits up to `flushDelayMs` to grow while attempts are still in flight, and goes at once when
-  // it is large or nothing else is coming.
-  #scheduleFlush(): void {
-    const now = this.#pending.length >= flushBatch || this.#inFlight === 0
-    if (this.#flushTimer !== null && !now) return
-    if (this.#flushTimer !== null) clearTimeout(this.#flushTimer)
-    this.#flushTimer = setTimeout(
-      () => {
-        this.#flushTimer = null
-        void this.#flush()
-      },
-      now ? 0 : flushDelayMs,
-    )
-  }
-
-  async #flush(): Promise<void> {
-    while (this.#flushing !== null) await this.#flushing
-    // The batch may have gone with an overlapping flush, whose idle check saw this flush's timer
-    // still set: the check is this flush's to make, or drain() waits for a wake that may never come.
-    if (this.#pending.length === 0) return this.#checkIdle()
-    const batch = this.#pending
-    this.#pending = []
-    this.#flushing = this.#record(batch)
-    await this.#flushing
-    this.#flushing = null
-    if (this.#pending.length > 0) this.#scheduleFlush()
-    this.#checkIdle()
-  }
-
-  async #record(batch: AttemptResult[]): Promise<void> {
-    const { store, logger, afterRecord } = this.#deps
-    try {
-      const health = await store.recordAttempts(batch.map((result) => result.record))
-      await afterRecord(batch, health)
-    } catch (err) {
-      // The deliveries stay leased and come due again: at least once, never lost.
-      logger.error({ err, attempts: batch.length }, 'recording attempts failed')
     }
   }
 
@@ -495,9 +455,7 @@ export class DeliveryWorker {
       this.#queued === 0 &&
       !this.#claiming &&
       (this.#lastClaimEmpty || this.#closed) &&
-      this.#pending.length === 0 &&
-      this.#flushing === null &&
-      this.#flushTimer === null
+      this.#recorder.idle
     if (!idle) return
     const waiters = this.#idleWaiters
     this.#idleWaiters = []

@@ -3,12 +3,8 @@ import type { Logger } from '../core/logger.ts'
 import type { ClaimedDelivery, Store, SubscriptionHealth } from '../store/store.ts'
 import { type AttemptContext, type AttemptResult, attemptDelivery } from './attempt.ts'
 import { AttemptRecorder } from './attempt-recorder.ts'
-import { type Held, Lane } from './lane.ts'
-
-/** A lane with nothing to do for this long is forgotten: its limit starts again at the floor. */
-const laneIdleMs = 60_000
-/** How often lanes with attempts in flight have their hold cap worked out again. */
-const recheckMs = 100
+import type { Held, Lane } from './lane.ts'
+import { Lanes } from './lanes.ts'
 
 /** How the worker claims and paces deliveries. */
 export interface WorkerSettings {
@@ -44,16 +40,11 @@ export interface WorkerDeps {
 export class DeliveryWorker {
   readonly #deps: WorkerDeps
   readonly #id = randomBytes(6).toString('hex')
-  /** How long a held delivery may wait: half of what its lease leaves after an attempt's time. */
-  readonly #holdWindowMs: number
   #claims = 0
-  readonly #lanes = new Map<string, Lane>()
+  readonly #lanes: Lanes
   // Lanes that have something to start and room to start it, served in turn.
   #ring: Lane[] = []
   #ringHead = 0
-  readonly #fullLanes = new Set<Lane>()
-  // Lanes that may hold only so many (a finite `cap`) and are not full: claims give them room.
-  readonly #cappedLanes = new Set<Lane>()
   #queued = 0
   #inFlight = 0
   #releasing = 0
@@ -61,8 +52,6 @@ export class DeliveryWorker {
   // A wake during a claim may be for a write that the claim's query did not see: claim again.
   #wokenWhileClaiming = false
   #lastClaimEmpty = false
-  #sweptAt = 0
-  #recheckedAt = 0
   readonly #recorder: AttemptRecorder
   #timer: NodeJS.Timeout | null = null
   #closed = false
@@ -74,7 +63,15 @@ export class DeliveryWorker {
   constructor(deps: WorkerDeps) {
     this.#deps = deps
     const { settings, attempt } = deps
-    this.#holdWindowMs = Math.max(1, (settings.leaseMs - attempt.timeoutMs) / 2)
+    this.#lanes = new Lanes({
+      ...settings,
+      // A held delivery may wait half of what its lease leaves after an attempt's time.
+      holdWindowMs: Math.max(1, (settings.leaseMs - attempt.timeoutMs) / 2),
+      now: attempt.now,
+      roomAgain: () => {
+        this.#lastClaimEmpty = false
+      },
+    })
     this.#recorder = new AttemptRecorder({
       store: deps.store,
       logger: deps.logger,
@@ -112,7 +109,7 @@ export class DeliveryWorker {
     const lane = this.#lanes.get(subscriptionId)
     if (lane === undefined) return
     this.#queued -= lane.takeAll().length
-    this.#refresh(lane)
+    this.#lanes.refresh(lane)
     this.#checkIdle()
   }
 
@@ -157,18 +154,12 @@ export class DeliveryWorker {
     this.#stopped = true
   }
 
-  /** Unstarted deliveries held by lanes that are not full: what a claim is measured against. */
-  #claimable(): number {
-    let full = 0
-    for (const lane of this.#fullLanes) full += lane.queued
-    return this.#queued - full
-  }
-
   #pump(): void {
     if (this.#closed || this.#claiming) return
-    this.#recheck()
+    this.#lanes.recheck()
     const { batchSize } = this.#deps.settings
-    const limit = batchSize - this.#claimable()
+    // Measured against what the lanes that are not full hold: a full one never stops the claims.
+    const limit = batchSize - (this.#queued - this.#lanes.fullQueued())
     if (limit <= batchSize / 2 || this.#lastClaimEmpty) {
       this.#dispatch()
       this.#checkIdle()
@@ -181,8 +172,8 @@ export class DeliveryWorker {
   async #claim(limit: number): Promise<void> {
     const { store, settings, attempt, logger } = this.#deps
     const now = attempt.now()
-    const full = [...this.#fullLanes]
-    const capped = [...this.#cappedLanes]
+    const full = [...this.#lanes.full]
+    const capped = [...this.#lanes.capped]
     let room: Record<string, number> | undefined
     for (const lane of capped) (room ??= {})[lane.id] = lane.cap - lane.queued
     let claimed: ClaimedDelivery[] = []
@@ -209,7 +200,7 @@ export class DeliveryWorker {
     }
     let last: Lane | undefined
     for (const c of claimed) {
-      const lane = this.#lane(c, now)
+      const lane = this.#lanes.of(c, now)
       lane.push({ claimed: c, claimedAt: now })
       if (lane !== last) {
         lane.setRate(c.subscription.rateLimit)
@@ -228,7 +219,7 @@ export class DeliveryWorker {
         !roomAgain &&
         !capped.some((lane) => lane.full))
     this.#wokenWhileClaiming = false
-    this.#sweep(now)
+    this.#lanes.sweep(now)
     this.#dispatch()
     if (!this.#lastClaimEmpty) this.#pump()
     this.#checkIdle()
@@ -239,64 +230,23 @@ export class DeliveryWorker {
    * than it can start in time gives the surplus back at once (its later claims pass it over).
    */
   #settleClaim(claimed: ClaimedDelivery[], now: number): void {
-    const { batchSize } = this.#deps.settings
     let surplus: Held[] | undefined
     let last: Lane | undefined
     for (const c of claimed) {
       const lane = this.#lanes.get(c.subscription.id)!
       if (lane === last) continue
       last = lane
-      const cap = lane.holdCap(this.#holdWindowMs, batchSize, now)
+      const cap = this.#lanes.refresh(lane)
       // Only where the store gave it more than the claim's room (a store that ignores `room`).
       if (lane.queued > cap) {
         const extra = lane.takeNewest(lane.queued - cap)
         this.#queued -= extra.length
         surplus = surplus === undefined ? extra : surplus.concat(extra)
+        this.#lanes.refresh(lane)
       }
-      this.#refresh(lane)
       this.#enqueue(lane)
     }
     if (surplus !== undefined) void this.#release(surplus, now)
-  }
-
-  #lane(claimed: ClaimedDelivery, now: number): Lane {
-    const { id } = claimed.subscription
-    let lane = this.#lanes.get(id)
-    if (lane === undefined) {
-      const { subscriptionConcurrency, maxSubscriptionConcurrency } = this.#deps.settings
-      lane = new Lane(id, subscriptionConcurrency, maxSubscriptionConcurrency, now)
-      this.#lanes.set(id, lane)
-    }
-    return lane
-  }
-
-  /** Keeps the lane's `cap` and `full`, and the sets of capped and full lanes, up to date. */
-  #refresh(lane: Lane): void {
-    const cap = lane.holdCap(
-      this.#holdWindowMs,
-      this.#deps.settings.batchSize,
-      this.#deps.attempt.now(),
-    )
-    const full = lane.queued >= cap
-    const capped = cap !== Infinity && !full
-    lane.cap = cap
-    if (capped !== lane.capped) {
-      lane.capped = capped
-      if (capped) this.#cappedLanes.add(lane)
-      else this.#cappedLanes.delete(lane)
-    }
-    if (full === lane.full) return
-    lane.full = full
-    if (full) {
-      this.#fullLanes.add(lane)
-      return
-    }
-    this.#fullLanes.delete(lane)
-    // The claims that passed its deliveries over saw it full: they are worth another claim now.
-    if (lane.passedOver) {
-      lane.passedOver = false
-      this.#lastClaimEmpty = false
-    }
   }
 
   /** Puts a lane in the ring if it has something to start and may start it. */
@@ -360,7 +310,7 @@ export class DeliveryWorker {
       this.#start(held, lane)
       break
     }
-    this.#refresh(lane)
+    this.#lanes.refresh(lane)
     return expired
   }
 
@@ -381,37 +331,11 @@ export class DeliveryWorker {
       lane.limit.settle(ticket, result.capacity, limited)
       lane.lastActive = attempt.now()
       this.#recorder.add(result)
-      this.#refresh(lane)
+      this.#lanes.refresh(lane)
       this.#enqueue(lane)
       this.#dispatch()
       this.#pump()
     })
-  }
-
-  /**
-   * Works out again, at most every `recheckMs`, how much each lane with attempts in flight may
-   * hold: one whose receiver stopped answering holds less the longer it hangs, and once it is full
-   * the claims for the others go on.
-   */
-  #recheck(): void {
-    const now = this.#deps.attempt.now()
-    if (now - this.#recheckedAt < recheckMs) return
-    this.#recheckedAt = now
-    for (const lane of this.#lanes.values()) if (lane.inFlight > 0) this.#refresh(lane)
-  }
-
-  /** Forgets lanes that have had nothing to do for a while (deleted subscriptions, quiet ones). */
-  #sweep(now: number): void {
-    if (now - this.#sweptAt < laneIdleMs) return
-    this.#sweptAt = now
-    for (const [id, lane] of this.#lanes) {
-      const idle = lane.queued === 0 && lane.inFlight === 0 && lane.timer === null
-      if (idle && now - lane.lastActive > laneIdleMs) {
-        this.#lanes.delete(id)
-        this.#fullLanes.delete(lane)
-        this.#cappedLanes.delete(lane)
-      }
-    }
   }
 
   async #release(items: Held[], at: number): Promise<void> {

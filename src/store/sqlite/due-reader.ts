@@ -2,21 +2,16 @@ import type { DatabaseSync } from 'node:sqlite'
 import type { ClaimOptions } from '../store.ts'
 import type { Leases } from './leases.ts'
 import type { Row } from '../row-mapping.ts'
-
-const dueColumns = 'rowid, id, next_attempt_at, event_id, subscription_id, attempts, lease_token'
-
-/** A place in the order claims read due deliveries in: (due time, rowid). */
-interface Position {
-  due: number
-  rowid: number
-}
-
-/** A rowid below every real one: with it, a position is the start of its due time. */
-const firstRowid = Number.MIN_SAFE_INTEGER
-/** A rowid above every real one: with it, a position is the end of its due time. */
-const lastRowid = Number.MAX_SAFE_INTEGER
-/** Before every due delivery. */
-const start: Position = { due: Number.MIN_SAFE_INTEGER, rowid: firstRowid }
+import { dueStatements } from './due-statements.ts'
+import {
+  after,
+  firstRowid,
+  lastRowid,
+  type Position,
+  positionOf,
+  precedes,
+  start,
+} from './due-order.ts'
 
 /**
  * How far behind its `now` a claim that ran out of due deliveries leaves the next one to start.
@@ -34,18 +29,6 @@ const behindMs = 1_000
  * lease ran out waits anyway.
  */
 const fullRescanMs = 30_000
-
-/** Whether `a` comes before `b` in due order. */
-const precedes = (a: Position, b: Position): boolean =>
-  a.due < b.due || (a.due === b.due && a.rowid < b.rowid)
-
-/** The place just after `p`. */
-const after = (p: Position): Position => ({ due: p.due, rowid: p.rowid + 1 })
-
-const positionOf = (row: Row): Position => ({
-  due: row.next_attempt_at as number,
-  rowid: row.rowid as number,
-})
 
 /**
  * The read path of scheduled claims: due deliveries without a live lease, earliest due first.
@@ -82,73 +65,7 @@ const positionOf = (row: Row): Position => ({
  * a claim runs out. A claim that fails puts the cursor back where it found it.
  */
 export function dueReader(db: DatabaseSync, leases: Leases) {
-  // A million deliveries due later cost nothing here.
-  const pendingDue = `SELECT ${dueColumns} FROM deliveries WHERE status = 'pending'`
-  const selectDue = db.prepare(
-    `${pendingDue} AND next_attempt_at <= ? ORDER BY next_attempt_at, rowid LIMIT ?`,
-  )
-  const selectDueFrom = db.prepare(
-    `${pendingDue} AND next_attempt_at >= ? AND next_attempt_at <= ?
-     ORDER BY next_attempt_at, rowid LIMIT ?`,
-  )
-  const selectDueSame = db.prepare(
-    `${pendingDue} AND next_attempt_at = ? AND rowid > ? ORDER BY rowid LIMIT ?`,
-  )
-  const selectDueLater = db.prepare(
-    `${pendingDue} AND next_attempt_at > ? AND next_attempt_at <= ?
-     ORDER BY next_attempt_at, rowid LIMIT ?`,
-  )
-  // Claims that exclude subscriptions filter them out in SQL: SQLite still visits their rows in
-  // the index, but does not hand them to JavaScript, which costs several times as much per row
-  // (measured on 100,000 rows of an excluded subscription, medians: 0.3–0.5 µs a row filtered in
-  // SQL, 2–4 µs a row read and skipped here). `+subscription_id` keeps SQLite from reading a subscription's
-  // whole history through the (subscription_id, id) index instead of a range of the pending index.
-  // A place is sought as its due time's rows after a rowid, then the later due times: a row value
-  // `(next_attempt_at, rowid) > (?, ?)` seeks the due time only, and would visit every row of it
-  // before the rowid (all of a large fan-out's deliveries share one due time). As an upper bound
-  // it costs only the rows of that one due time.
-  const excluded = '+subscription_id NOT IN (SELECT value FROM json_each(?))'
-  const selectOthersSame = db.prepare(
-    `${pendingDue} AND next_attempt_at = ? AND rowid > ? AND ${excluded} ORDER BY rowid LIMIT ?`,
-  )
-  const selectOthersLater = db.prepare(
-    `${pendingDue} AND next_attempt_at > ? AND next_attempt_at <= ? AND ${excluded}
-     ORDER BY next_attempt_at, rowid LIMIT ?`,
-  )
-  // The deliveries passed over for the subscriptions a claim no longer excludes, up to a place.
-  const only = '+subscription_id IN (SELECT value FROM json_each(?))'
-  const selectPassedSame = db.prepare(
-    `${pendingDue} AND next_attempt_at = ? AND rowid >= ? AND rowid <= ? AND ${only}
-     ORDER BY rowid LIMIT ?`,
-  )
-  const selectPassedLater = db.prepare(
-    `${pendingDue} AND next_attempt_at > ? AND (next_attempt_at, rowid) <= (?, ?) AND ${only}
-     ORDER BY next_attempt_at, rowid LIMIT ?`,
-  )
-  // Filtering in SQL loses where the excluded deliveries were: what `passed` needs is found after
-  // the claim, for the subscriptions it does not know yet, in the range the claim read. For one,
-  // the first of its deliveries there (at once for a backlog just passed over); for several, one
-  // read of the range for all, so never more than the claim's own.
-  const first = "SELECT next_attempt_at, rowid FROM deliveries WHERE status = 'pending'"
-  const selectFirstSame = db.prepare(
-    `${first} AND next_attempt_at = ? AND rowid > ? AND rowid <= ? AND +subscription_id = ?
-     ORDER BY rowid LIMIT 1`,
-  )
-  const selectFirstLater = db.prepare(
-    `${first} AND next_attempt_at > ? AND (next_attempt_at, rowid) <= (?, ?)
-       AND +subscription_id = ?
-     ORDER BY next_attempt_at, rowid LIMIT 1`,
-  )
-  const firstOfEach = `SELECT subscription_id, min(next_attempt_at) AS due FROM deliveries
-     WHERE status = 'pending'`
-  const selectFirstOfEachSame = db.prepare(
-    `${firstOfEach} AND next_attempt_at = ? AND rowid > ? AND rowid <= ? AND ${only}
-     GROUP BY subscription_id`,
-  )
-  const selectFirstOfEachLater = db.prepare(
-    `${firstOfEach} AND next_attempt_at > ? AND (next_attempt_at, rowid) <= (?, ?) AND ${only}
-     GROUP BY subscription_id`,
-  )
+  const sql = dueStatements(db)
 
   // Where the last claim stopped (the next reads after it), or null to read from the start.
   let cursor: Position | null = null
@@ -234,11 +151,11 @@ export function dueReader(db: DatabaseSync, leases: Leases) {
 
   /** Up to `ask` due deliveries after the cursor, or from the earliest without one. */
   function readDue(now: number, ask: number): Row[] {
-    if (cursor === null) return selectDue.all(now, ask)
-    if (cursor.rowid === firstRowid) return selectDueFrom.all(cursor.due, now, ask)
-    const same = selectDueSame.all(cursor.due, cursor.rowid, ask)
+    if (cursor === null) return sql.selectDue.all(now, ask)
+    if (cursor.rowid === firstRowid) return sql.selectDueFrom.all(cursor.due, now, ask)
+    const same = sql.selectDueSame.all(cursor.due, cursor.rowid, ask)
     if (same.length === ask) return same
-    return same.concat(selectDueLater.all(cursor.due, now, ask - same.length))
+    return same.concat(sql.selectDueLater.all(cursor.due, now, ask - same.length))
   }
 
   /**
@@ -338,11 +255,11 @@ export function dueReader(db: DatabaseSync, leases: Leases) {
 
   /** `readDue` without the deliveries of the subscriptions in `json` (an array of their ids). */
   function readOthers(now: number, ask: number, json: string): Row[] {
-    if (cursor === null) return selectOthersLater.all(start.due, now, json, ask)
+    if (cursor === null) return sql.selectOthersLater.all(start.due, now, json, ask)
     if (cursor.due > now) return []
-    const same = selectOthersSame.all(cursor.due, cursor.rowid, json, ask)
+    const same = sql.selectOthersSame.all(cursor.due, cursor.rowid, json, ask)
     if (same.length === ask) return same
-    return same.concat(selectOthersLater.all(cursor.due, now, json, ask - same.length))
+    return same.concat(sql.selectOthersLater.all(cursor.due, now, json, ask - same.length))
   }
 
   /** `readOn`, passing over the deliveries of the `exclude`d subscriptions and noting where. */
@@ -378,15 +295,15 @@ export function dueReader(db: DatabaseSync, leases: Leases) {
     if (unknown.length === 1) {
       const id = unknown[0]!
       const row =
-        selectFirstSame.get(from.due, from.rowid, sameTo, id) ??
-        (later ? selectFirstLater.get(from.due, to.due, to.rowid, id) : undefined)
+        sql.selectFirstSame.get(from.due, from.rowid, sameTo, id) ??
+        (later ? sql.selectFirstLater.get(from.due, to.due, to.rowid, id) : undefined)
       if (row !== undefined) note(id, positionOf(row))
       return
     }
     const json = JSON.stringify(unknown)
     // Only the earliest due time of each is known: from the start of it.
-    const rows = selectFirstOfEachSame.all(from.due, from.rowid, sameTo, json)
-    if (later) rows.push(...selectFirstOfEachLater.all(from.due, to.due, to.rowid, json))
+    const rows = sql.selectFirstOfEachSame.all(from.due, from.rowid, sameTo, json)
+    if (later) rows.push(...sql.selectFirstOfEachLater.all(from.due, to.due, to.rowid, json))
     for (const row of rows) {
       note(row.subscription_id as string, { due: row.due as number, rowid: firstRowid })
     }
@@ -423,10 +340,10 @@ export function dueReader(db: DatabaseSync, leases: Leases) {
     if (!precedes(to, from)) {
       const json = JSON.stringify(ids)
       const sameTo = to.due === from.due ? to.rowid : lastRowid
-      rows = selectPassedSame.all(from.due, from.rowid, sameTo, json, ask)
+      rows = sql.selectPassedSame.all(from.due, from.rowid, sameTo, json, ask)
       if (rows.length < ask && to.due > from.due) {
         rows = rows.concat(
-          selectPassedLater.all(from.due, to.due, to.rowid, json, ask - rows.length),
+          sql.selectPassedLater.all(from.due, to.due, to.rowid, json, ask - rows.length),
         )
       }
     }

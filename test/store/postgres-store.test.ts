@@ -11,6 +11,8 @@ import { connectionSettings } from '../../src/store/postgres/connection.ts'
 import { applyMigrations, migrations } from '../../src/store/postgres/migrations.ts'
 import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/postgres-store.ts'
 import { arrayLiteral } from '../../src/store/postgres/pg-text.ts'
+import { matchingIdsQuery } from '../../src/store/postgres/subscriptions-sql.ts'
+import { candidatePatterns } from '../../src/core/patterns.ts'
 import { subscriptionColumns, subscriptionRecord } from '../../src/store/row-mapping.ts'
 import { TestReceiver } from '../support/receiver.ts'
 import {
@@ -583,6 +585,47 @@ function postgresTests(url: string): void {
         await heard
       } finally {
         await done() // closing the store stops its listener
+      }
+    })
+
+    it('matches a publish by one probe per subscription, even on tables not yet analyzed', async () => {
+      // A tenant that has just added its subscriptions: the planner has no statistics yet. The
+      // rows every plan node handled, times its loops, must grow with the subscriptions, not
+      // with their square (the plan it chose unguided read every pattern once per subscription).
+      const { schema, stores, done } = await shared(1)
+      const store = stores[0]!
+      try {
+        const count = 300
+        const expected: string[] = []
+        for (let i = 0; i < count; i++) {
+          const events =
+            i % 3 === 0 ? ['order.*', '*'] : i % 3 === 1 ? ['order.created'] : ['invoice.paid']
+          const s = makeSubscription({ events, state: i % 10 === 0 ? 'paused' : 'active' })
+          await store.insertSubscription(s)
+          if (i % 3 !== 2 && i % 10 !== 0) expected.push(s.id)
+        }
+        const client = await admin.connect()
+        try {
+          await client.query(`SET search_path = ${schema}`)
+          const match = matchingIdsQuery('')
+          const values = ['acme', candidatePatterns('order.created')]
+          const found = await client.query(match.text, values)
+          assert.deepEqual(
+            found.rows.map((r: { id: string }) => r.id),
+            expected.sort(),
+          )
+          const plan = await client.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${match.text}`, values)
+          type Node = { 'Actual Rows': number; 'Actual Loops': number; Plans?: Node[] }
+          const handled = (node: Node): number =>
+            node['Actual Rows'] * node['Actual Loops'] +
+            (node.Plans ?? []).reduce((sum, child) => sum + handled(child), 0)
+          const top = (plan.rows[0] as { 'QUERY PLAN': { Plan: Node }[] })['QUERY PLAN'][0]!.Plan
+          assert.ok(handled(top) <= 10 * count, `the plan handled ${handled(top)} rows`)
+        } finally {
+          client.release()
+        }
+      } finally {
+        await done()
       }
     })
 

@@ -53,12 +53,18 @@ const cancelPending = statement(
 )
 // `prefix` goes before each table name: '' on the store's own connections, whose search_path is
 // the schema, or `"schema".` on a caller's client, whose search_path may be anything.
-const matching = (prefix: string) => `FROM ${prefix}subscriptions
-   WHERE state = 'active' AND tenant = $1 AND id IN (
-     SELECT subscription_id FROM ${prefix}subscription_patterns
-     WHERE tenant = $1 AND pattern = ANY($2)
-   ) ORDER BY id`
-const selectMatching = statement(`SELECT * ${matching('')}`)
+// The shape is fixed on purpose: the matched ids from the patterns' index, then one primary-key
+// probe each (the LIMIT keeps the planner from turning the probe into a join of its choosing).
+// Left to itself, on tables not yet analyzed (a tenant that has just added 1,000 subscriptions),
+// it chose a nested loop that read every pattern of the tenant once per subscription: 170 ms a
+// publish instead of 4.
+const matching = (prefix: string, columns: string) => `SELECT ${columns}
+   FROM (SELECT DISTINCT subscription_id AS id FROM ${prefix}subscription_patterns
+     WHERE tenant = $1 AND pattern = ANY($2)) AS m
+   CROSS JOIN LATERAL (SELECT * FROM ${prefix}subscriptions s
+     WHERE s.id = m.id AND s.tenant = $1 AND s.state = 'active' LIMIT 1) AS s
+   ORDER BY s.id`
+const selectMatching = statement(matching('', 's.*'))
 
 function values(s: StoredSubscription): unknown[] {
   const record = subscriptionRecord(s)
@@ -85,7 +91,7 @@ async function assertNoDuplicate(client: Queryable, s: StoredSubscription): Prom
  * each table name.
  */
 export function matchingIdsQuery(prefix: string): Statement {
-  return statement(`SELECT id ${matching(prefix)}`)
+  return statement(matching(prefix, 's.id'))
 }
 
 /** Returns the subscription operations, run on `pool`. */

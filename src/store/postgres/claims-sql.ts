@@ -1,16 +1,37 @@
 import type pg from 'pg'
-import type { DeliveryStatus } from '../../core/types.ts'
+import type { DeliveryStatus, StoredSubscription } from '../../core/types.ts'
 import type { ClaimedDelivery, ClaimedEvent, ClaimOptions } from '../store.ts'
 import { exec, notifyCall, type Queryable, row, rows, statement } from './connection.ts'
 import { iso } from '../../core/time.ts'
 import { arrayLiteral } from './pg-text.ts'
 import { type Row, toSubscription } from '../row-mapping.ts'
-import { transaction } from './transaction.ts'
+import { retrying, transaction } from './transaction.ts'
 
 /** The claim and lease verbs of the PostgreSQL store: the delivery workers' read path. */
 export type ClaimsSql = ReturnType<typeof claimsSql>
 
 const returning = 'RETURNING id, event_id, subscription_id, status, attempts'
+
+// The claimed deliveries (`claimed`, after the CTEs `leasing`) with what sending them needs, in
+// the same statement, so a claim is one round trip: each event's columns and each subscription's
+// row come on the first row that names it and are null on the others, so a batch of one event to
+// many subscriptions, or of many events to one, carries each only once. A missing event or
+// subscription leaves `event_tenant` or `subscription` null on every row that names it. Each is
+// found by its primary key: left to the planner, a generic plan joined the batch to a scan of
+// every event.
+const withEventsAndSubscriptions = (leasing: string) =>
+  `WITH ${leasing}, numbered AS (
+     SELECT c.*, row_number() OVER (PARTITION BY c.event_id ORDER BY c.id) AS event_n,
+       row_number() OVER (PARTITION BY c.subscription_id ORDER BY c.id) AS subscription_n
+     FROM claimed c
+   )
+   SELECT n.id, n.event_id, n.subscription_id, n.status, n.attempts,
+     e.tenant AS event_tenant, e.type AS event_type, e.timestamp AS event_timestamp,
+     CASE WHEN n.event_n = 1 THEN e.data END AS event_data,
+     CASE WHEN n.subscription_n = 1 THEN to_jsonb(s) END AS subscription
+   FROM numbered n
+   LEFT JOIN LATERAL (SELECT * FROM events WHERE id = n.event_id LIMIT 1) e ON true
+   LEFT JOIN LATERAL (SELECT * FROM subscriptions WHERE id = n.subscription_id LIMIT 1) s ON true`
 
 // One statement picks and leases a batch, in the queue: the lease's end is the queue row's next due
 // time, so a worker that dies leaves nothing to clean up: its deliveries come due again by
@@ -20,15 +41,16 @@ const returning = 'RETURNING id, event_id, subscription_id, status, attempts'
 // rather than `IN (…)`: the planner may answer IN with a hash join over a scan of the whole table,
 // while an array always finds the batch's rows through the primary key. `filter` narrows the walk.
 const claimDueSql = (filter: string) =>
-  `WITH leased AS (
+  withEventsAndSubscriptions(`leased AS (
      UPDATE delivery_queue SET next_attempt_at = $1, lease_token = $2
      WHERE delivery_id = ANY(ARRAY(
        SELECT delivery_id FROM delivery_queue WHERE next_attempt_at <= $3${filter}
        ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED
      )) RETURNING delivery_id
-   )
-   SELECT id, event_id, subscription_id, status, attempts FROM deliveries
-   WHERE id = ANY(ARRAY(SELECT delivery_id FROM leased))`
+   ), claimed AS (
+     SELECT id, event_id, subscription_id, status, attempts FROM deliveries
+     WHERE id = ANY(ARRAY(SELECT delivery_id FROM leased))
+   )`)
 const claimDue = statement(claimDueSql(''))
 // The same, passing over the subscriptions in $5: their rows are read on the walk but neither
 // locked nor leased, so they stay first in due order for the claim that no longer excludes them.
@@ -39,7 +61,7 @@ const claimDueExcept = statement(claimDueSql(' AND subscription_id <> ALL($5::te
 // rows of a subscription beyond its room ($6 ids, $7 counts) are left as they were, unleased, for
 // the claims after this one.
 const claimDueRoom = statement(
-  `WITH candidates AS (
+  withEventsAndSubscriptions(`candidates AS (
      SELECT delivery_id, subscription_id, next_attempt_at FROM delivery_queue
      WHERE next_attempt_at <= $3 AND subscription_id <> ALL($5::text[])
      ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED
@@ -53,16 +75,17 @@ const claimDueRoom = statement(
    ), leased AS (
      UPDATE delivery_queue SET next_attempt_at = $1, lease_token = $2
      WHERE delivery_id = ANY(ARRAY(SELECT delivery_id FROM picked)) RETURNING delivery_id
-   )
-   SELECT id, event_id, subscription_id, status, attempts FROM deliveries
-   WHERE id = ANY(ARRAY(SELECT delivery_id FROM leased))`,
+   ), claimed AS (
+     SELECT id, event_id, subscription_id, status, attempts FROM deliveries
+     WHERE id = ANY(ARRAY(SELECT delivery_id FROM leased))
+   )`),
 )
 // A manual claim locks the delivery's queue row (if it has one) before the delivery, as every
 // statement does, then makes it pending under its lease.
 const lockQueued = statement('SELECT 1 FROM delivery_queue WHERE delivery_id = $1 FOR UPDATE')
 const statusOf = statement('SELECT status FROM deliveries WHERE id = $1 FOR UPDATE')
 const claimOne = statement(
-  `WITH claimed AS (
+  withEventsAndSubscriptions(`claimed AS (
      UPDATE deliveries SET status = 'pending', next_attempt_at = $1, updated_at = $3
      WHERE id = $4 AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.id = deliveries.subscription_id)
      ${returning}
@@ -71,8 +94,7 @@ const claimOne = statement(
      SELECT id, $1, $2, subscription_id FROM claimed
      ON CONFLICT (delivery_id) DO UPDATE
        SET next_attempt_at = excluded.next_attempt_at, lease_token = excluded.lease_token
-   )
-   SELECT * FROM claimed`,
+   )`),
 )
 const release = statement(
   `WITH released AS (
@@ -93,15 +115,11 @@ const cancel = statement(
    UPDATE deliveries SET status = 'cancelled', next_attempt_at = NULL, updated_at = $1
    WHERE id IN (SELECT delivery_id FROM dequeued)`,
 )
-const selectEvents = statement(
-  'SELECT id, tenant, type, timestamp, data FROM events WHERE id = ANY($1::text[])',
-)
-const selectSubscriptions = statement('SELECT * FROM subscriptions WHERE id = ANY($1::text[])')
 const selectNextDue = statement('SELECT MIN(next_attempt_at) AS due FROM delivery_queue')
 
 /**
- * Joins the claimed rows to their events and subscriptions with one query each, and cancels the
- * claims whose event or subscription is gone. `scheduled` claims send only to active
+ * Makes the claimed rows, joined to their events and subscriptions, into claimed deliveries, and
+ * cancels the claims whose event or subscription is gone. `scheduled` claims send only to active
  * subscriptions; a manual re-send is a person's explicit wish and goes to a paused or disabled one
  * too.
  */
@@ -112,22 +130,22 @@ async function assemble(
   now: number,
   onlyActive: boolean,
 ): Promise<ClaimedDelivery[]> {
-  if (claimedRows.length === 0) return []
-  const eventIds = [...new Set(claimedRows.map((r) => r.event_id as string))]
-  const subscriptionIds = [...new Set(claimedRows.map((r) => r.subscription_id as string))]
-  const eventRows = await rows(db, selectEvents, [eventIds])
-  const subscriptionRows = await rows(db, selectSubscriptions, [subscriptionIds])
   const events = new Map<string, ClaimedEvent>()
-  for (const r of eventRows) {
-    events.set(r.id as string, {
-      id: r.id as string,
-      tenant: r.tenant as string,
-      type: r.type as string,
-      timestamp: iso(r.timestamp as number),
-      dataJson: r.data as string,
-    })
+  const subscriptions = new Map<string, StoredSubscription>()
+  for (const r of claimedRows) {
+    if (r.event_data !== null && r.event_tenant !== null) {
+      events.set(r.event_id as string, {
+        id: r.event_id as string,
+        tenant: r.event_tenant as string,
+        type: r.event_type as string,
+        timestamp: iso(r.event_timestamp as number),
+        dataJson: r.event_data as string,
+      })
+    }
+    if (r.subscription !== null) {
+      subscriptions.set(r.subscription_id as string, toSubscription(r.subscription as Row))
+    }
   }
-  const subscriptions = new Map(subscriptionRows.map((r) => [r.id as string, toSubscription(r)]))
   const claimed: ClaimedDelivery[] = []
   const orphans: string[] = []
   for (const r of claimedRows) {
@@ -160,10 +178,10 @@ async function assemble(
 /** Returns the claim operations, run on `pool`. */
 export function claimsSql(pool: pg.Pool) {
   return {
-    // One transaction, though it costs the reads their parallel run: a connection lost between
-    // the lease and the reads (a server restart) must not leave a batch leased to a worker that
-    // never got it, to wait out the whole lease before anyone sends it.
-    claimDue(options: ClaimOptions): Promise<ClaimedDelivery[]> {
+    // One statement leases the batch and reads what sending it needs: one round trip, and no
+    // moment between the lease and the reads where a lost connection (a server restart) would
+    // leave a batch leased to a worker that never got it, to wait out the whole lease.
+    async claimDue(options: ClaimOptions): Promise<ClaimedDelivery[]> {
       const { now, limit, leaseMs, leaseToken, exclude = [], room = {} } = options
       const roomIds = Object.keys(room)
       const common = [now + leaseMs, leaseToken, now, limit]
@@ -182,10 +200,8 @@ export function claimsSql(pool: pg.Pool) {
           : exclude.length > 0
             ? [claimDueExcept, [...common, arrayLiteral(exclude)]]
             : [claimDue, common]
-      return transaction(pool, async (client) => {
-        const claimed = await rows(client, stmt, values)
-        return assemble(client, claimed, leaseToken, now, true)
-      })
+      const claimed = await retrying(() => rows(pool, stmt, values))
+      return assemble(pool, claimed, leaseToken, now, true)
     },
 
     claimOne(id: string, options: Omit<ClaimOptions, 'limit'>): Promise<ClaimedDelivery | null> {

@@ -30,7 +30,10 @@ export function openConnection(path: string, synchronous: SqliteSynchronous): Sq
   db.exec(`PRAGMA synchronous = ${synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`)
   db.exec('PRAGMA busy_timeout = 5000')
   db.exec('PRAGMA temp_store = MEMORY')
-  db.exec('PRAGMA cache_size = -32000')
+  // 8 MB of pages: claims and publishes touch the newest pages of each index, and the operating
+  // system caches the file behind it. 32 MB added about 20 MB to a worker's resident set while
+  // draining a large backlog, with no measurable gain in its rate.
+  db.exec('PRAGMA cache_size = -8000')
   // Checkpoints are where synchronous=NORMAL fsyncs; 4,000 pages (16 MB of WAL) between them
   // instead of 1,000 lifts single-event commits by about a third here. The file is cut back after.
   db.exec('PRAGMA wal_autocheckpoint = 4000')

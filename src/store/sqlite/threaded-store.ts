@@ -85,7 +85,13 @@ export class ThreadedSqliteStore implements Store {
 
   /** Starts the thread and waits until it has the database open and migrated. */
   static async open(data: ThreadData): Promise<ThreadedSqliteStore> {
-    const worker = new Worker(threadFile, { workerData: data })
+    // V8 grows a busy thread's young generation to 64 MB and more on a machine with memory to
+    // spare; this one holds only the messages of calls in flight, and 16 MB cost nothing
+    // measurable in throughput while draining a backlog (RSS 482 → 391–402 MB at 300,000).
+    const worker = new Worker(threadFile, {
+      workerData: data,
+      resourceLimits: { maxYoungGenerationSizeMb: 16 },
+    })
     const ready = await new Promise<ReadyMessage>((resolve, reject) => {
       worker.once('message', resolve)
       worker.once('error', reject)

@@ -12,7 +12,7 @@ import { createHookrelay, type Hookrelay } from '../../src/index.ts'
 import type { ReceiverProcess } from '../../src/bench/receiver-process.ts'
 import type { ShapePathStats } from '../../src/bench/receiver-protocol.ts'
 import type { Row } from '../../src/bench/table.ts'
-import { dropSchema, freshSchema, serverUrl } from '../postgres-schema.ts'
+import { checkpoint, dropSchema, freshSchema, serverUrl } from '../postgres-schema.ts'
 
 /** The stores the rows run on. */
 export type StoreName = 'sqlite' | 'postgres'
@@ -24,7 +24,10 @@ export interface ShapeDatabase {
   drop(): Promise<void>
 }
 
-/** A SQLite file in a temporary directory, or a fresh schema on `pgUrl`; dropped by `drop()`. */
+/**
+ * A SQLite file in a temporary directory, or a fresh schema on `pgUrl` after a `CHECKPOINT` (see
+ * `checkpoint`); dropped by `drop()`.
+ */
 export async function freshDatabase(
   store: StoreName,
   pgUrl: string | null,
@@ -39,6 +42,7 @@ export async function freshDatabase(
   }
   if (pgUrl === null) throw new Error('no PostgreSQL URL')
   const schema = freshSchema('hr_shape')
+  await checkpoint(pgUrl)
   const url = new URL(serverUrl(pgUrl))
   url.searchParams.set('schema', schema)
   return { store, database: url.toString(), drop: () => dropSchema(pgUrl, schema) }

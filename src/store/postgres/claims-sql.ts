@@ -2,7 +2,7 @@ import type pg from 'pg'
 import type { DeliveryStatus, StoredSubscription } from '../../core/types.ts'
 import type { ClaimedDelivery, ClaimedEvent, ClaimOptions } from '../store.ts'
 import { exec, notifyCall, type Queryable, row, rows, statement } from './connection.ts'
-import { iso } from '../../core/time.ts'
+import { pairClaims, toClaimedEvent } from '../claimed-rows.ts'
 import { arrayLiteral } from './pg-text.ts'
 import { type Row, toSubscription } from '../row-mapping.ts'
 import { retrying, transaction } from './transaction.ts'
@@ -119,9 +119,7 @@ const selectNextDue = statement('SELECT MIN(next_attempt_at) AS due FROM deliver
 
 /**
  * Makes the claimed rows, joined to their events and subscriptions, into claimed deliveries, and
- * cancels the claims whose event or subscription is gone. `scheduled` claims send only to active
- * subscriptions; a manual re-send is a person's explicit wish and goes to a paused or disabled one
- * too.
+ * cancels the claims whose event or subscription is gone (see `pairClaims`).
  */
 async function assemble(
   db: Queryable,
@@ -133,44 +131,21 @@ async function assemble(
   const events = new Map<string, ClaimedEvent>()
   const subscriptions = new Map<string, StoredSubscription>()
   for (const r of claimedRows) {
+    // Each event's and subscription's columns come on the first row that names it.
     if (r.event_data !== null && r.event_tenant !== null) {
-      events.set(r.event_id as string, {
-        id: r.event_id as string,
-        tenant: r.event_tenant as string,
-        type: r.event_type as string,
-        timestamp: iso(r.event_timestamp as number),
-        dataJson: r.event_data as string,
-      })
+      events.set(r.event_id as string, toClaimedEvent(r, 'event_'))
     }
     if (r.subscription !== null) {
       subscriptions.set(r.subscription_id as string, toSubscription(r.subscription as Row))
     }
   }
-  const claimed: ClaimedDelivery[] = []
-  const orphans: string[] = []
-  for (const r of claimedRows) {
-    const event = events.get(r.event_id as string)
-    const subscription = subscriptions.get(r.subscription_id as string)
-    if (
-      event === undefined ||
-      subscription === undefined ||
-      (onlyActive && subscription.state !== 'active')
-    ) {
-      orphans.push(r.id as string)
-      continue
-    }
-    claimed.push({
-      id: r.id as string,
-      status: 'pending',
-      attempts: r.attempts as number,
-      leaseToken,
-      event,
-      subscription,
-    })
-  }
-  // Pausing, disabling and deleting cancel pending deliveries, so this is only a guard (against a
-  // recover, a retry or a publish racing a pause): such a delivery must not be sent, nor come due
-  // again after every lease forever.
+  const { claimed, orphans } = pairClaims(
+    claimedRows,
+    events,
+    subscriptions,
+    leaseToken,
+    onlyActive,
+  )
   if (orphans.length > 0) await exec(db, cancel, [now, orphans, leaseToken])
   return claimed.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
 }

@@ -1,10 +1,10 @@
 import type { DeliveryStatus } from '../../core/types.ts'
-import type { ClaimedDelivery, ClaimedEvent, ClaimOptions } from '../store.ts'
+import type { ClaimedDelivery, ClaimOptions } from '../store.ts'
 import type { SqliteConnection } from './connection.ts'
 import type { DeliveryLock } from './delivery-lock.ts'
 import { dueReader } from './due-reader.ts'
 import type { Leases } from './leases.ts'
-import { iso } from '../../core/time.ts'
+import { pairClaims, toClaimedEvent } from '../claimed-rows.ts'
 import { type Row, toSubscription } from '../row-mapping.ts'
 
 /** The claim and lease verbs of the SQLite store: the delivery workers' read path. */
@@ -56,8 +56,6 @@ export function claimsSql(conn: SqliteConnection, leases: Leases, lock: Delivery
   )
 
   /** Joins the claimed rows to their events and subscriptions with one query each. */
-  // `scheduled` claims send only to active subscriptions; a manual re-send is a person's explicit
-  // wish and goes to a paused or disabled one too.
   function assemble(
     rows: Row[],
     leaseToken: string,
@@ -71,46 +69,17 @@ export function claimsSql(conn: SqliteConnection, leases: Leases, lock: Delivery
       eventIds.add(row.event_id as string)
       subscriptionIds.add(row.subscription_id as string)
     }
-    const events = new Map<string, ClaimedEvent>()
-    for (const row of selectEvents.all(JSON.stringify([...eventIds]))) {
-      events.set(row.id as string, {
-        id: row.id as string,
-        tenant: row.tenant as string,
-        type: row.type as string,
-        timestamp: iso(row.timestamp as number),
-        dataJson: row.data as string,
-      })
-    }
+    const events = new Map(
+      selectEvents
+        .all(JSON.stringify([...eventIds]))
+        .map((row) => [row.id as string, toClaimedEvent(row)]),
+    )
     const subscriptions = new Map(
       selectSubscriptions
         .all(JSON.stringify([...subscriptionIds]))
         .map((row) => [row.id as string, toSubscription(row)]),
     )
-    const claimed: ClaimedDelivery[] = []
-    const orphans: string[] = []
-    for (const row of rows) {
-      const event = events.get(row.event_id as string)
-      const subscription = subscriptions.get(row.subscription_id as string)
-      if (
-        event === undefined ||
-        subscription === undefined ||
-        (onlyActive && subscription.state !== 'active')
-      ) {
-        orphans.push(row.id as string)
-        continue
-      }
-      claimed.push({
-        id: row.id as string,
-        status: 'pending',
-        attempts: row.attempts as number,
-        leaseToken,
-        event,
-        subscription,
-      })
-    }
-    // Pausing, disabling and deleting cancel pending deliveries, so this is only a guard (against
-    // a recover or a retry racing a pause): such a delivery must not be sent, nor come due again
-    // after every lease forever.
+    const { claimed, orphans } = pairClaims(rows, events, subscriptions, leaseToken, onlyActive)
     if (orphans.length > 0) cancel.run(now, JSON.stringify(orphans))
     // In the rows' order: earliest due first.
     return claimed

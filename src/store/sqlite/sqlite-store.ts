@@ -383,9 +383,16 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   return openOnThisThread(options.path, synchronous)
 }
 
-/** Opens the database on the calling thread and applies the migrations it has not seen. */
-export function openOnThisThread(path: string, synchronous: SqliteSynchronous): SqliteStore {
-  const conn = openConnection(path, synchronous)
+/**
+ * Opens the database on the calling thread and applies the migrations it has not seen;
+ * `checkpointFrames` as `openConnection` takes it.
+ */
+export function openOnThisThread(
+  path: string,
+  synchronous: SqliteSynchronous,
+  checkpointFrames?: number,
+): SqliteStore {
+  const conn = openConnection(path, synchronous, checkpointFrames)
   try {
     applyMigrations(conn.db)
   } catch (error) {

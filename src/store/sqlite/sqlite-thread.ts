@@ -7,6 +7,7 @@
  * publishing from many requests at once), one commit serves them all instead of one each.
  */
 import { parentPort, workerData } from 'node:worker_threads'
+import { Checkpointer, writerCheckpointFrames } from './checkpointer.ts'
 import { type SqliteStore, openOnThisThread } from './sqlite-store.ts'
 import {
   type CallMessage,
@@ -19,7 +20,7 @@ import {
 
 const port = parentPort
 if (port === null) throw new Error('sqlite-thread.ts runs only as a worker thread')
-const { path, synchronous } = workerData as ThreadData
+const { path, synchronous, restartFrames } = workerData as ThreadData
 
 // Verbs that write nothing: a group of them needs no transaction.
 const reads = new Set<StoreVerb>([
@@ -48,8 +49,17 @@ const reads = new Set<StoreVerb>([
 ])
 
 let store: SqliteStore
+// A database file's log is checkpointed on a thread of its own (`:memory:` has no log).
+let checkpointer: Checkpointer | null = null
 try {
-  store = openOnThisThread(path, synchronous)
+  const file = path !== ':memory:' && path !== ''
+  store = openOnThisThread(path, synchronous, file ? writerCheckpointFrames : undefined)
+  try {
+    if (file) checkpointer = await Checkpointer.start(path, synchronous, restartFrames)
+  } catch (error) {
+    await store.close()
+    throw error
+  }
   port.postMessage({ ready: true } satisfies ReadyMessage)
 } catch (error) {
   port.postMessage({ ready: false, error: serializeError(error) } satisfies ReadyMessage)
@@ -62,6 +72,7 @@ port.on('message', (message: CallMessage[] | 'close') => {
   if (message === 'close') {
     // Answer what came before the close, then close.
     void runQueued()
+      .then(() => checkpointer?.close())
       .then(() => store.close())
       .finally(() => port.close())
     return
@@ -69,7 +80,10 @@ port.on('message', (message: CallMessage[] | 'close') => {
   const first = queue.length === 0
   queue.push(...message)
   // Every message already waiting arrives before this runs, so they form one group.
-  if (first) setImmediate(() => void runQueued())
+  if (!first) return
+  const caughtUp = checkpointer?.untilCaughtUp()
+  if (caughtUp) void caughtUp.then(() => runQueued())
+  else setImmediate(() => void runQueued())
 })
 
 function runQueued(): Promise<void> {
@@ -87,6 +101,7 @@ function runQueued(): Promise<void> {
     }
   }
   answers.push(...runGroup(group))
+  if (calls.some((call) => !reads.has(call.verb))) checkpointer?.committed()
   // One message back for all of them, once every one is settled (they already are: the verbs
   // ran synchronously above, and any group has committed).
   return Promise.all(answers).then((replies) => {

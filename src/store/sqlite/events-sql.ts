@@ -38,6 +38,19 @@ export function eventsSql(conn: SqliteConnection) {
      WHERE event_id IN (SELECT value FROM json_each(?)) GROUP BY event_id, status`,
   )
 
+  /** Writes an event's deliveries, due at `at` (its timestamp), inside the caller's transaction. */
+  const writeDeliveries = (
+    eventId: string,
+    tenant: string,
+    type: string,
+    at: number,
+    deliveries: NewDelivery[],
+  ): void => {
+    for (const d of deliveries) {
+      insertDelivery.run(d.id, eventId, d.subscriptionId, tenant, type, at, at, at)
+    }
+  }
+
   return {
     /**
      * New deliveries are due at the event's timestamp: the engine's (possibly injected) clock
@@ -63,12 +76,12 @@ export function eventsSql(conn: SqliteConnection) {
           event.idempotencyKey,
           Date.now(),
         )
-        for (const d of deliveries) {
-          insertDelivery.run(d.id, event.id, d.subscriptionId, event.tenant, event.type, at, at, at)
-        }
+        writeDeliveries(event.id, event.tenant, event.type, at, deliveries)
         return { event, deliveries: deliveries.length, inserted: true }
       })
     },
+
+    writeDeliveries,
 
     get(id: string): WebhookEvent | null {
       const row = selectById.get(id)

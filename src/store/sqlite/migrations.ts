@@ -155,6 +155,19 @@ CREATE TABLE delivery_lock (
 );
 `,
   },
+  {
+    version: 5,
+    sql: `
+-- The deliveries of a publish to many subscriptions, written after the publish answered, 100 at a
+-- time (fan-outs-sql.ts). Each row is one slice: its subscriptions, as a JSON array.
+CREATE TABLE fan_out_queue (
+  id INTEGER PRIMARY KEY,
+  event_id TEXT NOT NULL,
+  subscription_ids TEXT NOT NULL
+);
+CREATE INDEX fan_out_queue_event ON fan_out_queue (event_id);
+`,
+  },
 ]
 
 /**

@@ -39,6 +39,7 @@ import { type DeliveriesSql, deliveriesSql } from './deliveries-sql.ts'
 import { type DeliveryLock, deliveryLock } from './delivery-lock.ts'
 import { type EventTypesSql, eventTypesSql } from './event-types-sql.ts'
 import { type EventsSql, eventsSql } from './events-sql.ts'
+import { type FanOutsSql, type FanOutWrite, fanOutSlice, fanOutsSql } from './fan-outs-sql.ts'
 import { Leases } from './leases.ts'
 import { applyMigrations } from './migrations.ts'
 import { type PruneSql, pruneSql } from './prune-sql.ts'
@@ -80,13 +81,21 @@ export class SqliteStore implements Store {
   readonly #prune: PruneSql
   readonly #access: AccessSql
   readonly #lock: DeliveryLock
+  readonly #fanOuts: FanOutsSql
+  readonly #queueFanOuts: boolean
   #closed = false
 
-  /** Wraps an open, migrated connection; use `openSqliteStore` instead. */
-  constructor(conn: SqliteConnection) {
+  /**
+   * Wraps an open, migrated connection; use `openSqliteStore` instead. With `queueFanOuts`, a
+   * publish to more than `fanOutSlice` subscriptions queues its deliveries for `writeQueuedFanOuts`
+   * (the store's thread calls it) instead of writing them.
+   */
+  constructor(conn: SqliteConnection, queueFanOuts = false) {
     this.#conn = conn
+    this.#queueFanOuts = queueFanOuts
     this.#subscriptions = subscriptionsSql(conn)
     this.#events = eventsSql(conn)
+    this.#fanOuts = fanOutsSql(conn, this.#events)
     // Scheduled claims are leased in this store's memory, under the file's delivery lock.
     const leases = new Leases()
     this.#lock = deliveryLock(conn)
@@ -168,15 +177,44 @@ export class SqliteStore implements Store {
     }
     return this.#conn.transaction(() => {
       const at = Date.parse(event.timestamp)
-      const deliveries: NewDelivery[] = []
+      const ids: string[] = []
       for (const subscription of this.#subscriptions.match(event.tenant, event.type)) {
-        if (subscription.id === options.excludeSubscriptionId) continue
-        deliveries.push({ id: newId('delivery', at), subscriptionId: subscription.id })
+        if (subscription.id !== options.excludeSubscriptionId) ids.push(subscription.id)
       }
+      const queue = this.#queueFanOuts && ids.length > fanOutSlice
+      const deliveries: NewDelivery[] = queue
+        ? []
+        : ids.map((subscriptionId) => ({ id: newId('delivery', at), subscriptionId }))
       const inserted = this.#events.insert(event, deliveries)
+      if (!inserted.inserted) {
+        // The first publish's deliveries, written or still queued.
+        const queued = this.#fanOuts.queuedFor(inserted.event.id)
+        return { ...inserted, deliveries: inserted.deliveries + queued }
+      }
+      if (queue) {
+        this.#fanOuts.queue(event.id, ids)
+        return { ...inserted, deliveries: ids.length }
+      }
       if (deliveries.length > 0) this.#claims.dueFrom(at)
       return inserted
     })
+  }
+
+  /** Whether any publish's deliveries are queued (by this store or another on the same file). */
+  hasQueuedFanOuts(): boolean {
+    this.#open()
+    return this.#fanOuts.anyQueued()
+  }
+
+  /**
+   * Writes queued deliveries, oldest publish first and a slice per transaction, until at least
+   * `atLeast` are written or none is left.
+   */
+  writeQueuedFanOuts(atLeast: number): FanOutWrite {
+    this.#open()
+    const written = this.#fanOuts.write(atLeast)
+    if (written.dueFrom !== null) this.#claims.dueFrom(written.dueFrom)
+    return written
   }
 
   async getEvent(id: string): Promise<WebhookEvent | null> {
@@ -270,7 +308,10 @@ export class SqliteStore implements Store {
 
   async nextDueAt(): Promise<number | null> {
     this.#open()
-    return this.#claims.nextDueAt()
+    const due = this.#claims.nextDueAt()
+    // Queued deliveries are due at their event's timestamp, as if written.
+    const queued = this.#fanOuts.earliestQueued()
+    return queued === null ? due : Math.min(due ?? queued, queued)
   }
 
   async listAttempts(filter: { deliveryId: string } | { eventId: string }): Promise<Attempt[]> {
@@ -385,19 +426,19 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
 
 /**
  * Opens the database on the calling thread and applies the migrations it has not seen;
- * `checkpointFrames` as `openConnection` takes it.
+ * `checkpointFrames` as `openConnection` takes it, `queueFanOuts` as the store's constructor.
  */
 export function openOnThisThread(
   path: string,
   synchronous: SqliteSynchronous,
-  checkpointFrames?: number,
+  options: { checkpointFrames?: number | undefined; queueFanOuts?: boolean } = {},
 ): SqliteStore {
-  const conn = openConnection(path, synchronous, checkpointFrames)
+  const conn = openConnection(path, synchronous, options.checkpointFrames)
   try {
     applyMigrations(conn.db)
   } catch (error) {
     conn.db.close()
     throw error
   }
-  return new SqliteStore(conn)
+  return new SqliteStore(conn, options.queueFanOuts)
 }

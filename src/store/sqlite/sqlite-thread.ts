@@ -9,6 +9,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { Checkpointer, writerCheckpointFrames } from './checkpointer.ts'
 import { type SqliteStore, openOnThisThread } from './sqlite-store.ts'
+import type { ClaimOptions } from '../store.ts'
 import {
   type CallMessage,
   type ReadyMessage,
@@ -48,18 +49,55 @@ const reads = new Set<StoreVerb>([
   'ping',
 ])
 
+// Calls whose answer and effect do not depend on deliveries not yet written: they run beside
+// queued fan-outs (fan-outs-sql.ts). Every other call runs after all of them are written, but a
+// claim, which needs only as many as it may claim. (A subscription that is paused, disabled or
+// deleted has its pending deliveries cancelled, so that call runs after them.)
+const besideFanOuts = new Set<StoreVerb>([
+  'insertSubscription',
+  'getSubscription',
+  'listSubscriptions',
+  'matchSubscriptions',
+  'insertEvent',
+  'publishEvent',
+  'getEvent',
+  'listEvents',
+  'listEventsSince',
+  'claimDelivery',
+  'releaseDeliveries',
+  'recordAttemptRows',
+  'nextDueAt',
+  'upsertEventType',
+  'getEventType',
+  'listEventTypes',
+  'insertTenant',
+  'getTenant',
+  'listTenants',
+  'insertApiKey',
+  'findApiKeyByHash',
+  'listApiKeys',
+  'deleteApiKey',
+  'countApiKeys',
+  'ping',
+])
+
 let store: SqliteStore
+let opened = false
 // A database file's log is checkpointed on a thread of its own (`:memory:` has no log).
 let checkpointer: Checkpointer | null = null
 try {
   const file = path !== ':memory:' && path !== ''
-  store = openOnThisThread(path, synchronous, file ? writerCheckpointFrames : undefined)
+  store = openOnThisThread(path, synchronous, {
+    checkpointFrames: file ? writerCheckpointFrames : undefined,
+    queueFanOuts: true,
+  })
   try {
     if (file) checkpointer = await Checkpointer.start(path, synchronous, restartFrames)
   } catch (error) {
     await store.close()
     throw error
   }
+  opened = true
   port.postMessage({ ready: true } satisfies ReadyMessage)
 } catch (error) {
   port.postMessage({ ready: false, error: serializeError(error) } satisfies ReadyMessage)
@@ -67,10 +105,17 @@ try {
 }
 
 const queue: CallMessage[] = []
+// Fan-outs may be queued: a publish ran, or the file was opened with some (a process killed before
+// it wrote them). Written when the thread has nothing else to do.
+let fanOutsQueued = true
+let writingFanOuts = false
+let closing = false
 
 port.on('message', (message: CallMessage[] | 'close') => {
   if (message === 'close') {
-    // Answer what came before the close, then close.
+    // Answer what came before the close, then close; fan-outs not yet written stay queued in the
+    // file for the next store that opens it.
+    closing = true
     void runQueued()
       .then(() => checkpointer?.close())
       .then(() => store.close())
@@ -80,14 +125,54 @@ port.on('message', (message: CallMessage[] | 'close') => {
   const first = queue.length === 0
   queue.push(...message)
   // Every message already waiting arrives before this runs, so they form one group.
-  if (!first) return
-  const caughtUp = checkpointer?.untilCaughtUp()
-  if (caughtUp) void caughtUp.then(() => runQueued())
-  else setImmediate(() => void runQueued())
+  if (first) afterCatchingUp(() => void runQueued())
 })
+if (opened) scheduleFanOutWrites()
+
+/** Runs `fn` now, or once a long log has been checkpointed (`Checkpointer.untilCaughtUp`). */
+function afterCatchingUp(fn: () => void): void {
+  const caughtUp = checkpointer?.untilCaughtUp()
+  if (caughtUp) void caughtUp.then(fn)
+  else setImmediate(fn)
+}
 
 function runQueued(): Promise<void> {
   const calls = queue.splice(0)
+  let answers: Promise<ReplyMessage>[]
+  try {
+    writeFanOutsFor(calls)
+    answers = runCalls(calls)
+  } catch (error) {
+    // Writing the queued deliveries failed: the calls that needed them are not run.
+    answers = calls.map((call) => reply(call, Promise.reject(error)))
+  }
+  if (calls.some((call) => !reads.has(call.verb))) checkpointer?.committed()
+  if (calls.some((call) => call.verb === 'publishEvent')) fanOutsQueued = true
+  scheduleFanOutWrites()
+  // One message back for all of them, once every one is settled (they already are: the verbs
+  // ran synchronously above, and any group has committed).
+  return Promise.all(answers).then((replies) => {
+    if (replies.length > 0) port!.postMessage(replies)
+  })
+}
+
+/**
+ * Writes the queued deliveries `calls` must see (`besideFanOuts`): also those another process on
+ * the same file queued, so this looks in the table rather than at `fanOutsQueued`.
+ */
+function writeFanOutsFor(calls: CallMessage[]): void {
+  if (calls.every((call) => besideFanOuts.has(call.verb))) return
+  const claims = calls.filter((call) => call.verb === 'claimDueDeliveries')
+  if (claims.length === calls.length) {
+    const limit = claims.reduce((sum, call) => sum + (call.args[0] as ClaimOptions).limit, 0)
+    store.writeQueuedFanOuts(limit)
+  } else {
+    store.writeQueuedFanOuts(Infinity)
+    fanOutsQueued = false
+  }
+}
+
+function runCalls(calls: CallMessage[]): Promise<ReplyMessage>[] {
   const answers: Promise<ReplyMessage>[] = []
   let group: CallMessage[] = []
   for (const call of calls) {
@@ -101,11 +186,28 @@ function runQueued(): Promise<void> {
     }
   }
   answers.push(...runGroup(group))
-  if (calls.some((call) => !reads.has(call.verb))) checkpointer?.committed()
-  // One message back for all of them, once every one is settled (they already are: the verbs
-  // ran synchronously above, and any group has committed).
-  return Promise.all(answers).then((replies) => {
-    if (replies.length > 0) port!.postMessage(replies)
+  return answers
+}
+
+/**
+ * Writes queued fan-outs a slice at a time while no call waits: a call that arrives meanwhile
+ * waits for one slice (100 deliveries) at most.
+ */
+function scheduleFanOutWrites(): void {
+  if (!fanOutsQueued || writingFanOuts || closing) return
+  writingFanOuts = true
+  afterCatchingUp(() => {
+    writingFanOuts = false
+    if (queue.length > 0 || closing) return
+    try {
+      const written = store.writeQueuedFanOuts(1)
+      if (written.deliveries > 0) checkpointer?.committed()
+      else fanOutsQueued = store.hasQueuedFanOuts()
+    } catch {
+      // Left queued: the next call that needs them writes them, and answers the error if any.
+      return
+    }
+    scheduleFanOutWrites()
   })
 }
 

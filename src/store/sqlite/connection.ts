@@ -20,16 +20,8 @@ export interface SqliteConnection {
   readonly rollbacks: number
 }
 
-/**
- * Opens the database file (or `:memory:`) and sets the pragmas Hookrelay relies on.
- * `checkpointFrames` is the log size past which a commit checkpoints (SQLite's
- * `wal_autocheckpoint`).
- */
-export function openConnection(
-  path: string,
-  synchronous: SqliteSynchronous,
-  checkpointFrames = 4000,
-): SqliteConnection {
+/** Opens the database file (or `:memory:`) and sets the pragmas Hookrelay relies on. */
+export function openConnection(path: string, synchronous: SqliteSynchronous): SqliteConnection {
   const db = new DatabaseSync(path)
   // WAL lets readers run beside the one writer; with synchronous=NORMAL a commit reaches the OS
   // before it returns, so a killed process loses nothing (only a power cut can lose the last
@@ -44,8 +36,7 @@ export function openConnection(
   db.exec('PRAGMA cache_size = -8000')
   // Checkpoints are where synchronous=NORMAL fsyncs; 4,000 pages (16 MB of WAL) between them
   // instead of 1,000 lifts single-event commits by about a third here. The file is cut back after.
-  // The threaded store checkpoints on a thread of its own and sets a larger figure (checkpointer.ts).
-  db.exec(`PRAGMA wal_autocheckpoint = ${Math.trunc(checkpointFrames)}`)
+  db.exec('PRAGMA wal_autocheckpoint = 4000')
   db.exec('PRAGMA journal_size_limit = 67108864')
 
   const statements = new Map<string, StatementSync>()

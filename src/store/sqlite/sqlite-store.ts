@@ -426,14 +426,14 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
 
 /**
  * Opens the database on the calling thread and applies the migrations it has not seen;
- * `checkpointFrames` as `openConnection` takes it, `queueFanOuts` as the store's constructor.
+ * `queueFanOuts` as the store's constructor takes it.
  */
 export function openOnThisThread(
   path: string,
   synchronous: SqliteSynchronous,
-  options: { checkpointFrames?: number | undefined; queueFanOuts?: boolean } = {},
+  options: { queueFanOuts?: boolean } = {},
 ): SqliteStore {
-  const conn = openConnection(path, synchronous, options.checkpointFrames)
+  const conn = openConnection(path, synchronous)
   try {
     applyMigrations(conn.db)
   } catch (error) {

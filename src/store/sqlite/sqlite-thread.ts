@@ -7,7 +7,6 @@
  * publishing from many requests at once), one commit serves them all instead of one each.
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import { Checkpointer, writerCheckpointFrames } from './checkpointer.ts'
 import { type SqliteStore, openOnThisThread } from './sqlite-store.ts'
 import type { ClaimOptions } from '../store.ts'
 import {
@@ -21,7 +20,7 @@ import {
 
 const port = parentPort
 if (port === null) throw new Error('sqlite-thread.ts runs only as a worker thread')
-const { path, synchronous, restartFrames } = workerData as ThreadData
+const { path, synchronous } = workerData as ThreadData
 
 // Verbs that write nothing: a group of them needs no transaction.
 const reads = new Set<StoreVerb>([
@@ -83,20 +82,8 @@ const besideFanOuts = new Set<StoreVerb>([
 
 let store: SqliteStore
 let opened = false
-// A database file's log is checkpointed on a thread of its own (`:memory:` has no log).
-let checkpointer: Checkpointer | null = null
 try {
-  const file = path !== ':memory:' && path !== ''
-  store = openOnThisThread(path, synchronous, {
-    checkpointFrames: file ? writerCheckpointFrames : undefined,
-    queueFanOuts: true,
-  })
-  try {
-    if (file) checkpointer = await Checkpointer.start(path, synchronous, restartFrames)
-  } catch (error) {
-    await store.close()
-    throw error
-  }
+  store = openOnThisThread(path, synchronous, { queueFanOuts: true })
   opened = true
   port.postMessage({ ready: true } satisfies ReadyMessage)
 } catch (error) {
@@ -117,7 +104,6 @@ port.on('message', (message: CallMessage[] | 'close') => {
     // file for the next store that opens it.
     closing = true
     void runQueued()
-      .then(() => checkpointer?.close())
       .then(() => store.close())
       .finally(() => port.close())
     return
@@ -125,16 +111,9 @@ port.on('message', (message: CallMessage[] | 'close') => {
   const first = queue.length === 0
   queue.push(...message)
   // Every message already waiting arrives before this runs, so they form one group.
-  if (first) afterCatchingUp(() => void runQueued())
+  if (first) setImmediate(() => void runQueued())
 })
 if (opened) scheduleFanOutWrites()
-
-/** Runs `fn` now, or once a long log has been checkpointed (`Checkpointer.untilCaughtUp`). */
-function afterCatchingUp(fn: () => void): void {
-  const caughtUp = checkpointer?.untilCaughtUp()
-  if (caughtUp) void caughtUp.then(fn)
-  else setImmediate(fn)
-}
 
 function runQueued(): Promise<void> {
   const calls = queue.splice(0)
@@ -146,7 +125,6 @@ function runQueued(): Promise<void> {
     // Writing the queued deliveries failed: the calls that needed them are not run.
     answers = calls.map((call) => reply(call, Promise.reject(error)))
   }
-  if (calls.some((call) => !reads.has(call.verb))) checkpointer?.committed()
   if (calls.some((call) => call.verb === 'publishEvent')) fanOutsQueued = true
   scheduleFanOutWrites()
   // One message back for all of them, once every one is settled (they already are: the verbs
@@ -196,13 +174,11 @@ function runCalls(calls: CallMessage[]): Promise<ReplyMessage>[] {
 function scheduleFanOutWrites(): void {
   if (!fanOutsQueued || writingFanOuts || closing) return
   writingFanOuts = true
-  afterCatchingUp(() => {
+  setImmediate(() => {
     writingFanOuts = false
     if (queue.length > 0 || closing) return
     try {
-      const written = store.writeQueuedFanOuts(1)
-      if (written.deliveries > 0) checkpointer?.committed()
-      else fanOutsQueued = store.hasQueuedFanOuts()
+      if (store.writeQueuedFanOuts(1).deliveries === 0) fanOutsQueued = store.hasQueuedFanOuts()
     } catch {
       // Left queued: the next call that needs them writes them, and answers the error if any.
       return

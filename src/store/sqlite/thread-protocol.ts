@@ -33,8 +33,6 @@ export type ReadyMessage = { ready: true } | { ready: false; error: SerializedEr
 export interface ThreadData {
   path: string
   synchronous: 'NORMAL' | 'FULL'
-  /** The checkpoint thread's restart frames (tests make them small): `defaultRestartFrames`. */
-  restartFrames?: number | undefined
 }
 
 /** An error as it crosses threads: structured clone keeps neither class nor own fields. */

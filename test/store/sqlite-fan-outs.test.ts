@@ -84,10 +84,16 @@ describe('SQLite publishes to many subscriptions', () => {
       assert.equal((await store.publishEvent(event)).deliveries, 300)
       // Sent at once, before the thread has had a moment to write the slices on its own.
       const paused = { ...subscriptions[7]!, state: 'paused' as const }
-      const [updated, counts] = await Promise.all([
+      const [withPending, updated, counts] = await Promise.all([
+        store.listEvents({ tenant: 'acme', status: 'pending', limit: 10 }),
         store.updateSubscription(paused),
         store.countDeliveries([event.id]),
       ])
+      assert.deepEqual(
+        withPending.data.map((e) => e.id),
+        [event.id],
+        'an event with pending deliveries',
+      )
       assert.equal(updated, true)
       assert.equal(counts[event.id]!.pending + counts[event.id]!.cancelled, 300)
       const written = await deliveriesOf(store, event.id)

@@ -60,7 +60,6 @@ const besideFanOuts = new Set<StoreVerb>([
   'insertEvent',
   'publishEvent',
   'getEvent',
-  'listEvents',
   'listEventsSince',
   'claimDelivery',
   'releaseDeliveries',
@@ -135,13 +134,16 @@ function runQueued(): Promise<void> {
 }
 
 /**
- * Writes the queued deliveries `calls` must see (`besideFanOuts`): also those another process on
- * the same file queued, so this looks in the table rather than at `fanOutsQueued`.
+ * Writes the queued deliveries `calls` must see (`besideFanOuts`). Any call but a claim looks in
+ * the table rather than at `fanOutsQueued`, so it also sees what another process on the file
+ * queued.
  */
 function writeFanOutsFor(calls: CallMessage[]): void {
   if (calls.every((call) => besideFanOuts.has(call.verb))) return
   const claims = calls.filter((call) => call.verb === 'claimDueDeliveries')
   if (claims.length === calls.length) {
+    // Only this store's own queue: another process's is written by that process's thread.
+    if (!fanOutsQueued) return
     const limit = claims.reduce((sum, call) => sum + (call.args[0] as ClaimOptions).limit, 0)
     store.writeQueuedFanOuts(limit)
   } else {

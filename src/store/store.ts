@@ -221,9 +221,9 @@ export interface Store {
    * a pattern matching its type (but `excludeSubscriptionId`), in one transaction, so a
    * subscription change cannot fall between the match and the write (with `transaction`, the
    * caller's). Delivery ids are made here. With an idempotency key already used in the tenant,
-   * writes nothing and returns the first event. (The SQLite store on its thread commits more than
-   * 100 deliveries as a queue, written after it answers but before any call that reads them:
-   * sqlite/fan-outs-sql.ts.)
+   * writes nothing and returns the first event. (More than 100 deliveries are committed as a queue
+   * of their subscriptions, written after it answers but before any call that reads them:
+   * fan-out-slices.ts. The SQLite store on the calling thread writes them all at once.)
    */
   publishEvent(event: WebhookEvent, options?: PublishEventOptions): Promise<InsertedEvent>
   getEvent(id: string): Promise<WebhookEvent | null>

@@ -47,6 +47,15 @@ function wakeups(): { fn: () => void; next: (ms?: number) => Promise<void> } {
   }
 }
 
+/** Applies the migrations up to `version` and returns those it applied. */
+function migrateTo(client: pg.Client, schema: string, version: number) {
+  return applyMigrations(
+    client,
+    schema,
+    migrations.filter((m) => m.version <= version),
+  )
+}
+
 function postgresTests(url: string): void {
   const admin = new pg.Pool({ connectionString: url, max: 2 })
   after(() => admin.end())
@@ -146,14 +155,7 @@ function postgresTests(url: string): void {
         await client.query(insert, ['dlv_due', 'pending', T0, null])
         await client.query(insert, ['dlv_leased', 'pending', T0 + 30_000, 'worker.1'])
         await client.query(insert, ['dlv_done', 'succeeded', null, null])
-        assert.deepEqual(
-          await applyMigrations(
-            client,
-            schema,
-            migrations.filter((m) => m.version <= 4),
-          ),
-          [4],
-        )
+        assert.deepEqual(await migrateTo(client, schema, 4), [4])
         const { rows } = await client.query(
           'SELECT delivery_id, next_attempt_at, lease_token FROM delivery_queue ORDER BY delivery_id',
         )
@@ -226,7 +228,7 @@ function postgresTests(url: string): void {
           [T0],
         )
 
-        assert.deepEqual(await applyMigrations(client, schema), [5])
+        assert.deepEqual(await migrateTo(client, schema, 5), [5])
         const { rows } = await client.query(
           `SELECT delivery_id, subscription_id, next_attempt_at, lease_token FROM delivery_queue
            ORDER BY delivery_id`,

@@ -8,7 +8,7 @@ import type { Store } from '../../src/store/store.ts'
 import { openOnThisThread } from '../../src/store/sqlite/sqlite-store.ts'
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts'
 import { makeEvent, makeSubscription } from './conformance/builders.ts'
-import { testHooks } from '../support/engine.ts'
+import { subscribeReceivers, testHooks } from '../support/engine.ts'
 import { TestReceiver } from '../support/receiver.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'hookrelay-fan-outs-'))
@@ -141,14 +141,7 @@ describe('SQLite publishes to many subscriptions', () => {
     const receiver = await TestReceiver.start()
     const { hooks } = await testHooks({ database: join(dir, 'engine.db') })
     try {
-      for (let i = 0; i < 150; i++) {
-        await hooks.subscriptions.create({
-          tenant: 'acme',
-          name: `fan ${i}`,
-          events: ['order.*'],
-          config: { url: `${receiver.url}/fan/${i}` },
-        })
-      }
+      await subscribeReceivers(hooks, `${receiver.url}/fan`, 150)
       for (let i = 0; i < 3; i++)
         await hooks.publish({ tenant: 'acme', type: 'order.created', data: { i } })
       await hooks.drain()

@@ -118,3 +118,15 @@ export function useEngine(options: HookrelayOptions = {}): EngineFixture {
   afterEach(() => fixture.hooks.close())
   return fixture
 }
+
+/** `count` subscriptions of tenant `acme` to `order.*`, at `base`/0, 1, 2 … */
+export async function subscribeReceivers(hooks: Hookrelay, base: string, count: number) {
+  for (let i = 0; i < count; i++) {
+    await hooks.subscriptions.create({
+      tenant: 'acme',
+      name: `fan ${i}`,
+      events: ['order.*'],
+      config: { url: `${base}/${i}` },
+    })
+  }
+}

@@ -11,6 +11,7 @@ import type {
   QueryClient,
 } from '../store.ts'
 import { notifyCall, row, rows, type Statement, statement } from './connection.ts'
+import { fanOutSlice, fanOutSlices } from '../fan-out-slices.ts'
 import { eventFilters } from '../event-filters.ts'
 import { newestFirstPage } from './paging.ts'
 import { ms } from '../../core/time.ts'
@@ -24,17 +25,22 @@ export type EventsSql = ReturnType<typeof eventsSql>
 /** Runs one statement and returns its rows. */
 type Run = (stmt: Statement, values: unknown[]) => Promise<Row[]>
 
+// The event, `$1`–`$7` (`eventValues`), as the first part of both writes below: nothing is written
+// when the key was seen, and the rest of the statement then writes nothing either.
+const insertEvent = (prefix: string) =>
+  `event AS (
+     INSERT INTO ${prefix}events (id, tenant, type, data, timestamp, idempotency_key, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+     RETURNING id
+   )`
+
 // One statement writes the event and its deliveries, all or nothing, and wakes the workers when
 // it wrote a delivery (inside a transaction, at its commit). A repeated idempotency key writes
 // nothing: ON CONFLICT waits for a concurrent first publish of the key to commit, so the first
 // event can be read right after. `prefix` is as in `matchingIdsQuery`; `notify` is a `notifyCall`.
 const insertWithDeliveries = (prefix: string, notify: string) =>
-  `WITH event AS (
-     INSERT INTO ${prefix}events (id, tenant, type, data, timestamp, idempotency_key, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)
-     ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-     RETURNING id
-   ), written AS (
+  `WITH ${insertEvent(prefix)}, written AS (
      INSERT INTO ${prefix}deliveries (id, event_id, subscription_id, tenant, event_type, status,
        attempts, next_attempt_at, created_at, updated_at)
      SELECT d.id, event.id, d.subscription_id, $2, $3, 'pending', 0, $5, $5, $5
@@ -48,9 +54,24 @@ const insertWithDeliveries = (prefix: string, notify: string) =>
    )
    SELECT (SELECT count(*) FROM event) AS inserted, (SELECT count(*) FROM written) AS deliveries,
      (SELECT count(*) FROM woken) AS woken`
+// A publish to more than `fanOutSlice` subscriptions writes the event and the slices of its
+// subscriptions (fan-outs-sql.ts), and wakes the workers, whose claims write the deliveries.
+const insertWithQueue = (prefix: string, notify: string) =>
+  `WITH ${insertEvent(prefix)}, queued AS (
+     INSERT INTO ${prefix}fan_out_queue (event_id, subscription_ids)
+     SELECT event.id, s.ids FROM event CROSS JOIN unnest($8::text[]) WITH ORDINALITY AS s(ids, n)
+     ORDER BY s.n
+     RETURNING 1
+   ), woken AS (
+     SELECT ${notify} FROM (SELECT 1 FROM queued LIMIT 1) AS any_queued
+   )
+   SELECT (SELECT count(*) FROM event) AS inserted, (SELECT count(*) FROM woken) AS woken`
+// The first publish's deliveries, written or still queued.
 const selectByKey = (prefix: string) =>
   `SELECT e.*,
-     (SELECT count(*) FROM ${prefix}deliveries d WHERE d.event_id = e.id) AS delivery_count
+     (SELECT count(*) FROM ${prefix}deliveries d WHERE d.event_id = e.id)
+       + (SELECT COALESCE(sum(json_array_length(q.subscription_ids::json)), 0)
+          FROM ${prefix}fan_out_queue q WHERE q.event_id = e.id) AS delivery_count
    FROM ${prefix}events e WHERE e.tenant = $1 AND e.idempotency_key = $2`
 
 const countByStatus = statement(
@@ -67,6 +88,7 @@ function publishStatements(schema?: string) {
   return {
     match: matchingIdsQuery(prefix),
     insert: statement(insertWithDeliveries(prefix, notifyCall(schema))),
+    queue: statement(insertWithQueue(prefix, notifyCall(schema))),
     byKey: statement(selectByKey(prefix)),
   }
 }
@@ -125,23 +147,48 @@ async function insert(
   event: WebhookEvent,
   deliveries: NewDelivery[],
 ): Promise<InsertedEvent> {
-  const at = ms(event.timestamp)
-  const data = JSON.stringify(event.data) ?? 'null'
   const values = [
-    event.id,
-    event.tenant,
-    event.type,
-    data,
-    at,
-    event.idempotencyKey,
-    Date.now(),
+    ...eventValues(event),
     deliveries.map((d) => d.id),
     deliveries.map((d) => d.subscriptionId),
   ]
+  return written(run, sql, event, sql.insert, values, deliveries.length)
+}
+
+/** The event's columns, `$1`–`$7` of both writes. */
+function eventValues(event: WebhookEvent): unknown[] {
+  const data = JSON.stringify(event.data) ?? 'null'
+  const at = ms(event.timestamp)
+  return [event.id, event.tenant, event.type, data, at, event.idempotencyKey, Date.now()]
+}
+
+/** Writes `event` and queues slices of `subscriptionIds` (`insertWithQueue`). */
+function queue(
+  run: Run,
+  sql: PublishStatements,
+  event: WebhookEvent,
+  subscriptionIds: string[],
+): Promise<InsertedEvent> {
+  const values = [...eventValues(event), fanOutSlices(subscriptionIds)]
+  return written(run, sql, event, sql.queue, values, subscriptionIds.length)
+}
+
+/**
+ * Runs the write `stmt` and answers `deliveries` for it, or, when the idempotency key was used
+ * before, the first event of the key.
+ */
+async function written(
+  run: Run,
+  sql: PublishStatements,
+  event: WebhookEvent,
+  stmt: Statement,
+  values: unknown[],
+  deliveries: number,
+): Promise<InsertedEvent> {
   // The first event of a key may be pruned between the conflict and the read: then try again.
   for (let tries = 1; ; tries++) {
-    const result = (await run(sql.insert, values))[0]!
-    if (result.inserted === 1) return { event, deliveries: deliveries.length, inserted: true }
+    const result = (await run(stmt, values))[0]!
+    if (result.inserted === 1) return { event, deliveries, inserted: true }
     const first = (await run(sql.byKey, [event.tenant, event.idempotencyKey]))[0]
     if (first !== undefined) {
       return { event: toEvent(first), deliveries: first.delivery_count as number, inserted: false }
@@ -162,12 +209,13 @@ async function publish(
   options: PublishEventOptions,
 ): Promise<InsertedEvent> {
   const at = ms(event.timestamp)
-  const deliveries: NewDelivery[] = []
+  const ids: string[] = []
   for (const found of await run(sql.match, [event.tenant, candidatePatterns(event.type)])) {
     const subscriptionId = found.id as string
-    if (subscriptionId === options.excludeSubscriptionId) continue
-    deliveries.push({ id: newId('delivery', at), subscriptionId })
+    if (subscriptionId !== options.excludeSubscriptionId) ids.push(subscriptionId)
   }
+  if (ids.length > fanOutSlice) return queue(run, sql, event, ids)
+  const deliveries = ids.map((subscriptionId) => ({ id: newId('delivery', at), subscriptionId }))
   return insert(run, sql, event, deliveries)
 }
 

@@ -179,6 +179,20 @@ DELETE FROM delivery_queue WHERE subscription_id IS NULL;
 ALTER TABLE delivery_queue ALTER COLUMN subscription_id SET NOT NULL;
 `,
   },
+  {
+    version: 6,
+    sql: `
+-- The deliveries of a publish to many subscriptions, written by the claims that follow or before
+-- a call that reads deliveries (fan-outs-sql.ts). Each row is one slice: its subscriptions, as a
+-- JSON array.
+CREATE TABLE fan_out_queue (
+  id BIGSERIAL PRIMARY KEY,
+  event_id TEXT COLLATE "C" NOT NULL,
+  subscription_ids TEXT NOT NULL
+);
+CREATE INDEX fan_out_queue_event ON fan_out_queue (event_id);
+`,
+  },
 ]
 
 // Every process opening the schema takes this lock (per schema) before it looks or changes

@@ -40,6 +40,8 @@ import { type EventsSql, eventsSql } from './events-sql.ts'
 import { Listeners } from './listener.ts'
 import { migrate } from './migrations.ts'
 import { type PruneSql, pruneSql } from './prune-sql.ts'
+import { type FanOutsSql, fanOutsSql } from './fan-outs-sql.ts'
+import { fanOutSlice } from '../fan-out-slices.ts'
 import { type SubscriptionsSql, subscriptionsSql } from './subscriptions-sql.ts'
 import { guard, guarded } from './unavailable.ts'
 
@@ -74,6 +76,9 @@ export class PostgresStore implements Store {
   readonly #eventTypes: EventTypesSql
   readonly #prune: PruneSql
   readonly #access: AccessSql
+  readonly #fanOuts: FanOutsSql
+  /** When a claim last found no queued fan-out (performance.now()); see `claimDueDeliveries`. */
+  #fanOutsSeenEmptyAt = -Infinity
   readonly #listeners = new Listeners()
   #closed = false
   readonly #schema: string
@@ -91,6 +96,12 @@ export class PostgresStore implements Store {
     this.#eventTypes = guarded(eventTypesSql(pool))
     this.#prune = guarded(pruneSql(pool))
     this.#access = guarded(accessSql(pool))
+    this.#fanOuts = guarded(fanOutsSql(pool))
+  }
+
+  /** Writes every delivery queued so far (fan-outs-sql.ts): before a call that reads them. */
+  async #writeQueued(): Promise<void> {
+    await this.#fanOuts.write(Infinity, false)
   }
 
   #open(): void {
@@ -127,11 +138,13 @@ export class PostgresStore implements Store {
 
   async updateSubscription(subscription: StoredSubscription): Promise<boolean> {
     this.#open()
+    await this.#writeQueued()
     return this.#subscriptions.update(subscription)
   }
 
   async deleteSubscription(id: string): Promise<boolean> {
     this.#open()
+    await this.#writeQueued()
     return this.#subscriptions.delete(id)
   }
 
@@ -162,7 +175,10 @@ export class PostgresStore implements Store {
     options: PublishEventOptions = {},
   ): Promise<InsertedEvent> {
     this.#open()
-    return this.#events.publish(event, options)
+    const published = await this.#events.publish(event, options)
+    if (published.inserted && published.deliveries > fanOutSlice)
+      this.#fanOutsSeenEmptyAt = -Infinity
+    return published
   }
 
   async getEvent(id: string): Promise<WebhookEvent | null> {
@@ -172,11 +188,13 @@ export class PostgresStore implements Store {
 
   async listEvents(query: EventQuery): Promise<Page<WebhookEvent>> {
     this.#open()
+    await this.#writeQueued()
     return this.#events.list(query)
   }
 
   async countDeliveries(eventIds: string[]): Promise<Record<string, DeliveryCounts>> {
     this.#open()
+    await this.#writeQueued()
     return this.#events.countDeliveries(eventIds)
   }
 
@@ -190,8 +208,17 @@ export class PostgresStore implements Store {
     return this.#events.listSince(tenant, since, limit, afterId)
   }
 
+  /**
+   * Writes as many queued deliveries as it may claim first, leaving those another process is
+   * writing to it. After a claim found none, the next look is at least 50 ms later, unless this
+   * store queued some or `nextDueAt` found some since: the look is a round trip on every claim.
+   */
   async claimDueDeliveries(options: ClaimOptions): Promise<ClaimedDelivery[]> {
     this.#open()
+    if (performance.now() - this.#fanOutsSeenEmptyAt >= 50) {
+      const written = await this.#fanOuts.write(options.limit, true)
+      if (written === 0) this.#fanOutsSeenEmptyAt = performance.now()
+    }
     return this.#claims.claimDue(options)
   }
 
@@ -220,6 +247,7 @@ export class PostgresStore implements Store {
 
   async listDeliveries(query: DeliveryQuery): Promise<Page<Delivery>> {
     this.#open()
+    await this.#writeQueued()
     return this.#deliveries.list(query)
   }
 
@@ -229,12 +257,21 @@ export class PostgresStore implements Store {
     at: number,
   ): Promise<number> {
     this.#open()
+    await this.#writeQueued()
     return this.#deliveries.recover(subscription, since, at)
   }
 
   async nextDueAt(): Promise<number | null> {
     this.#open()
-    return this.#claims.nextDueAt()
+    const [due, queued] = await Promise.all([
+      this.#claims.nextDueAt(),
+      this.#fanOuts.earliestQueued(),
+    ])
+    if (queued === null) return due
+    // Queued deliveries are due at their event's timestamp, as if written, and the next claim
+    // writes them.
+    this.#fanOutsSeenEmptyAt = -Infinity
+    return Math.min(due ?? queued, queued)
   }
 
   async listAttempts(filter: { deliveryId: string } | { eventId: string }): Promise<Attempt[]> {
@@ -269,6 +306,7 @@ export class PostgresStore implements Store {
 
   async prune(before: number): Promise<PruneResult> {
     this.#open()
+    await this.#writeQueued()
     return this.#prune.prune(before)
   }
 
@@ -314,6 +352,7 @@ export class PostgresStore implements Store {
 
   async backlogStats(now: number): Promise<BacklogStats> {
     this.#open()
+    await this.#writeQueued()
     return this.#access.backlogStats(now)
   }
 

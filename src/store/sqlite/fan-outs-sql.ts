@@ -1,15 +1,7 @@
 import { newId } from '../../core/ids.ts'
 import type { SqliteConnection } from './connection.ts'
 import type { EventsSql } from './events-sql.ts'
-
-/**
- * Subscriptions in one slice of a queued fan-out, and the most a publish writes at once: a publish
- * to more subscriptions writes its event and its slices, and the deliveries follow, a slice per
- * transaction. A delivery row costs a page of the deliveries' subscription index for each
- * subscription (about 1,200 pages for 1,000): such a publish took 10–15 ms, and 40–70 ms when its
- * commit also ran SQLite's checkpoint, against about 1 ms queued.
- */
-export const fanOutSlice = 100
+import { fanOutSlices } from '../fan-out-slices.ts'
 
 /** The fan-out verbs of the SQLite store. */
 export type FanOutsSql = ReturnType<typeof fanOutsSql>
@@ -72,9 +64,7 @@ export function fanOutsSql(conn: SqliteConnection, events: EventsSql) {
   return {
     /** Queues `subscriptionIds` of event `eventId`, inside the publish's transaction. */
     queue(eventId: string, subscriptionIds: string[]): void {
-      for (let i = 0; i < subscriptionIds.length; i += fanOutSlice) {
-        insertSlice.run(eventId, JSON.stringify(subscriptionIds.slice(i, i + fanOutSlice)))
-      }
+      for (const slice of fanOutSlices(subscriptionIds)) insertSlice.run(eventId, slice)
     },
 
     /** Deliveries of `eventId` still queued. */

@@ -9,6 +9,7 @@ import type {
 import {
   eventPatterns,
   numberIn,
+  objectOf,
   oneOf,
   optionalText,
   plainObject,
@@ -59,6 +60,22 @@ export interface SubscriptionPatch {
   /** `active` re-enables a paused or disabled subscription; `paused` stops matching it. */
   state?: 'active' | 'paused'
 }
+
+// The fields `create` and `update` take; any other is refused, naming it.
+const configFields = ['url', 'contentType', 'secret'] as const
+const sharedFields = [
+  'name',
+  'events',
+  'config',
+  'headers',
+  'signatureScheme',
+  'payload',
+  'description',
+  'rateLimit',
+  'retrySchedule',
+] as const
+const inputFields = ['tenant', ...sharedFields, 'createdBy'] as const
+const patchFields = [...sharedFields, 'state'] as const
 
 const schemes: readonly SignatureScheme[] = ['standard', 'github', 'servicestack', 'superoffice']
 const payloads: readonly PayloadMode[] = ['envelope', 'data']
@@ -130,8 +147,8 @@ export function buildSubscription(
   input: SubscriptionInput,
   ids: { id: string; now: number },
 ): StoredSubscription {
-  const body = plainObject(input, 'input')
-  const config = plainObject(body.config, 'config')
+  const body = objectOf(input, '', inputFields)
+  const config = objectOf(body.config, 'config', configFields)
   const scheme =
     body.signatureScheme === undefined
       ? 'standard'
@@ -171,7 +188,7 @@ export function applyPatch(
   patch: SubscriptionPatch,
   now: number,
 ): StoredSubscription {
-  const body = plainObject(patch, 'patch')
+  const body = objectOf(patch, '', patchFields)
   const next: StoredSubscription = { ...current, updatedAt: new Date(now).toISOString() }
   if (body.name !== undefined) next.name = text(body.name, 'name', 1, 100)
   if (body.events !== undefined) next.events = eventPatterns(body.events)
@@ -179,7 +196,7 @@ export function applyPatch(
     next.signatureScheme = oneOf(body.signatureScheme, 'signatureScheme', schemes)
   }
   if (body.config !== undefined) {
-    const config = plainObject(body.config, 'config')
+    const config = objectOf(body.config, 'config', configFields)
     next.config = {
       url: config.url === undefined ? current.config.url : subscriptionUrl(config.url),
       contentType:

@@ -56,6 +56,28 @@ export function plainObject(value: unknown, field: string): Record<string, unkno
   return value as Record<string, unknown>
 }
 
+/**
+ * `value` as `plainObject` checks it, refusing a field not in `fields`: a misspelled or misplaced
+ * option would otherwise be dropped without a word. `field` is the object's name in messages
+ * (`config` names `config.secrets` for an unknown `secrets`), `''` for the top level.
+ */
+export function objectOf(
+  value: unknown,
+  field: string,
+  fields: readonly string[],
+): Record<string, unknown> {
+  const object = plainObject(value, field === '' ? 'input' : field)
+  for (const key of Object.keys(object)) {
+    if (!fields.includes(key)) {
+      throw new ValidationError(
+        field === '' ? key : `${field}.${key}`,
+        `is not a field here; the fields are ${fields.join(', ')}`,
+      )
+    }
+  }
+  return object
+}
+
 /** An event name such as `order.created` (no wildcard). */
 export function eventName(value: unknown, field: string): string {
   if (typeof value !== 'string' || !isEventName(value)) {

@@ -94,6 +94,22 @@ describe('subscription input', () => {
     assert.throws(() => applyPatch(sub, { state: 'disabled' as never }, ids.now), ValidationError)
     assert.throws(() => applyPatch(sub, { events: [] }, ids.now), ValidationError)
   })
+
+  it('refuses a field it does not know, naming it, instead of dropping it', () => {
+    // A scheme put inside `config`, and a misspelled option: both used to be ignored.
+    rejects(
+      { ...valid, config: { ...valid.config, signatureScheme: 'github' } },
+      'config.signatureScheme',
+    )
+    rejects({ ...valid, retrySchedul: [1000] }, 'retrySchedul')
+    rejects({ ...valid, state: 'paused' }, 'state')
+    const sub = buildSubscription(valid, ids)
+    const patched = (patch: unknown) => () => applyPatch(sub, patch as never, ids.now)
+    assert.throws(patched({ rateLimt: 5 }), { field: 'rateLimt' })
+    assert.throws(patched({ config: { uri: 'https://x.example' } }), { field: 'config.uri' })
+    assert.throws(patched({ tenant: 'other' }), { field: 'tenant' })
+    assert.throws(patched({ rateLimt: 5 }), /the fields are name, events, config/)
+  })
 })
 
 describe('event input', () => {

@@ -32,6 +32,12 @@ describe('subscriptions', () => {
         { ...input(t.receiver.url), config: { url: t.receiver.url, contentType: 'text/plain' } },
         'config.contentType',
       ],
+      // Misplaced or misspelled options are refused, not dropped.
+      [
+        { ...input(t.receiver.url), config: { url: t.receiver.url, signatureScheme: 'github' } },
+        'config.signatureScheme',
+      ],
+      [{ ...input(t.receiver.url), retrySchedul: [1000] }, 'retrySchedul'],
     ] as const
     for (const [body, field] of bad) {
       await assert.rejects(t.hooks.subscriptions.create(body as never), (err: unknown) => {

@@ -54,6 +54,14 @@ describe('hookrelay client commands, help and failures', () => {
       const typed = commands[i]!.join(' ').replace('subscriptions', '(subscriptions|subs)')
       assert.match(run.stdout, new RegExp(`\\$ hookrelay ${typed}`), name)
     })
+    // Only create generates a secret; update replaces it with the one given.
+    const help = (name: string) => runs[commands.findIndex((c) => c.join(' ') === name)]!.stdout
+    assert.match(
+      help('subscriptions create'),
+      /--secret <secret> +the signing secret \(default: one is generated\)/,
+    )
+    assert.match(help('subscriptions update'), /--secret <secret> +a new signing secret, replacing/)
+    assert.doesNotMatch(help('subscriptions update'), /generated/)
     assert.match(runs[2]!.stdout, /--url <url> .*HOOKRELAY_URL/s)
     assert.match(runs[2]!.stdout, /--as-tenant <id> .*HOOKRELAY_TENANT/s)
   })

@@ -33,7 +33,12 @@ export function addSubscriptionFlags(command: Command, required: boolean): Comma
       ),
     )
     .addOption(flag('--endpoint <url>', "the receiver's URL the deliveries are POSTed to"))
-    .option('--secret <secret>', 'the signing secret (default: one is generated)')
+    .option(
+      '--secret <secret>',
+      required
+        ? 'the signing secret (default: one is generated)'
+        : 'a new signing secret, replacing the current one at once',
+    )
     .addOption(
       new Option('--scheme <scheme>', 'signature headers').choices([
         'standard',

@@ -376,6 +376,6 @@ async function openStore(database: string): Promise<Store> {
     const { openPostgresStore } = await import('./store/postgres/postgres-store.ts')
     return openPostgresStore({ connectionString: database })
   }
-  const { openSqliteStore } = await import('./store/sqlite/sqlite-store.ts')
+  const { openSqliteStore } = await import('./store/sqlite/open-store.ts')
   return openSqliteStore({ path: database })
 }

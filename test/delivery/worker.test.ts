@@ -4,7 +4,7 @@ import { silentLogger } from '../../src/core/logger.ts'
 import type { Sender } from '../../src/delivery/attempt.ts'
 import type { SendRequest, SendResult } from '../../src/delivery/http-sender.ts'
 import { DeliveryWorker } from '../../src/delivery/worker.ts'
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts'
+import { openSqliteStore } from '../../src/store/sqlite/open-store.ts'
 import type { AttemptRecord, Store, SubscriptionHealth } from '../../src/store/store.ts'
 import {
   insertAll,

@@ -6,7 +6,8 @@ import { after, describe, it } from 'node:test'
 import type { StoredSubscription } from '../../src/core/types.ts'
 import { openConnection } from '../../src/store/sqlite/connection.ts'
 import { applyMigrations } from '../../src/store/sqlite/migrations.ts'
-import { openSqliteStore, SqliteStore } from '../../src/store/sqlite/sqlite-store.ts'
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts'
+import { openSqliteStore } from '../../src/store/sqlite/open-store.ts'
 import type { ClaimedDelivery, Store } from '../../src/store/store.ts'
 import {
   attemptRecord,

@@ -7,7 +7,7 @@ import { DatabaseSync } from 'node:sqlite'
 import { after, describe, it } from 'node:test'
 import { pathToFileURL } from 'node:url'
 import { newId } from '../../src/core/ids.ts'
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts'
+import { openSqliteStore } from '../../src/store/sqlite/open-store.ts'
 import type { Store } from '../../src/store/store.ts'
 import {
   attemptRecord,
@@ -150,7 +150,7 @@ describe('SQLite delivery lock', () => {
     const input = tempFile('json')
     writeFileSync(input, JSON.stringify({ subscription, event, deliveryId, now: T0 }))
     const storeModule = pathToFileURL(
-      join(import.meta.dirname, '../../src/store/sqlite/sqlite-store.ts'),
+      join(import.meta.dirname, '../../src/store/sqlite/open-store.ts'),
     )
     const script = tempFile('mjs')
     writeFileSync(

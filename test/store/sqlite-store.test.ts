@@ -10,7 +10,7 @@ import { newId } from '../../src/core/ids.ts'
 import { anyPatternMatches } from '../../src/core/patterns.ts'
 import type { StoredSubscription } from '../../src/core/types.ts'
 import { applyMigrations, migrations } from '../../src/store/sqlite/migrations.ts'
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts'
+import { openSqliteStore } from '../../src/store/sqlite/open-store.ts'
 import { makeEvent, makeSubscription, T0 } from './conformance/builders.ts'
 import { describeStore } from './store-conformance.ts'
 
@@ -98,7 +98,7 @@ describe('SQLite store', () => {
     writeFileSync(input, JSON.stringify({ subscription, event, deliveries }))
     const script = tempFile('mjs')
     const storeModule = pathToFileURL(
-      join(import.meta.dirname, '../../src/store/sqlite/sqlite-store.ts'),
+      join(import.meta.dirname, '../../src/store/sqlite/open-store.ts'),
     )
     writeFileSync(
       script,

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { pathToFileURL } from 'node:url'
 import { HookrelayError, ValidationError } from '../../src/core/errors.ts'
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts'
+import { openSqliteStore } from '../../src/store/sqlite/open-store.ts'
 import { ThreadedSqliteStore } from '../../src/store/sqlite/threaded-store.ts'
 import { reviveError, serializeError } from '../../src/store/sqlite/thread-protocol.ts'
 import { newId } from '../../src/core/ids.ts'
@@ -88,7 +88,7 @@ describe('SQLite store on its own thread', () => {
   it('does not keep the process alive when it is left open', () => {
     const script = join(dir, 'left-open.mjs')
     const storeModule = pathToFileURL(
-      join(import.meta.dirname, '../../src/store/sqlite/sqlite-store.ts'),
+      join(import.meta.dirname, '../../src/store/sqlite/open-store.ts'),
     )
     writeFileSync(
       script,

@@ -3,7 +3,7 @@
  * its id, and kills its own process with SIGKILL at once: the publish has answered, its
  * deliveries may still be queued (fan-outs-sql.ts).
  */
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts'
+import { openSqliteStore } from '../../src/store/sqlite/open-store.ts'
 import { makeEvent } from '../store/conformance/builders.ts'
 
 const store = await openSqliteStore({ path: process.argv[2]! })

@@ -34,7 +34,7 @@ import { type AccessSql, accessSql } from './access-sql.ts'
 import { type AttemptRow, toAttemptRows } from './attempt-rows.ts'
 import { type AttemptsSql, attemptsSql } from './attempts-sql.ts'
 import { type ClaimsSql, claimsSql } from './claims-sql.ts'
-import { openConnection, type SqliteConnection, type SqliteSynchronous } from './connection.ts'
+import type { SqliteConnection } from './connection.ts'
 import { type DeliveriesSql, deliveriesSql } from './deliveries-sql.ts'
 import { type DeliveryLock, deliveryLock } from './delivery-lock.ts'
 import { type EventTypesSql, eventTypesSql } from './event-types-sql.ts'
@@ -42,24 +42,8 @@ import { type EventsSql, eventsSql } from './events-sql.ts'
 import { fanOutSlice } from '../fan-out-slices.ts'
 import { type FanOutsSql, type FanOutWrite, fanOutsSql } from './fan-outs-sql.ts'
 import { Leases } from './leases.ts'
-import { applyMigrations } from './migrations.ts'
 import { type PruneSql, pruneSql } from './prune-sql.ts'
 import { type SubscriptionsSql, subscriptionsSql } from './subscriptions-sql.ts'
-import { ThreadedSqliteStore } from './threaded-store.ts'
-
-/** Options of `openSqliteStore`. */
-export interface SqliteStoreOptions {
-  /** A database file (created when missing) or `:memory:`. */
-  path: string
-  /** Default is `NORMAL`: a killed process loses nothing; `FULL` also survives a power cut. */
-  synchronous?: SqliteSynchronous
-  /**
-   * Run SQLite on its own worker thread, so the main thread's event loop is left to HTTP.
-   * Default is true for a file and false for `:memory:` (tests and scratch use, where a call's
-   * round trip to a thread costs more than its SQL).
-   */
-  thread?: boolean
-}
 
 /**
  * The SQLite store on Node's built-in `node:sqlite`: one writer, WAL, every statement prepared
@@ -409,37 +393,4 @@ export class SqliteStore implements Store {
       this.#conn.db.close()
     }
   }
-}
-
-/**
- * Opens (or creates) a SQLite store and applies any migrations it has not seen.
- *
- * @example
- * const store = await openSqliteStore({ path: 'hooks.db' })
- * const memory = await openSqliteStore({ path: ':memory:' })
- */
-export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
-  const synchronous = options.synchronous ?? 'NORMAL'
-  if (options.thread ?? options.path !== ':memory:')
-    return ThreadedSqliteStore.open({ path: options.path, synchronous })
-  return openOnThisThread(options.path, synchronous)
-}
-
-/**
- * Opens the database on the calling thread and applies the migrations it has not seen;
- * `queueFanOuts` as the store's constructor takes it.
- */
-export function openOnThisThread(
-  path: string,
-  synchronous: SqliteSynchronous,
-  options: { queueFanOuts?: boolean } = {},
-): SqliteStore {
-  const conn = openConnection(path, synchronous)
-  try {
-    applyMigrations(conn.db)
-  } catch (error) {
-    conn.db.close()
-    throw error
-  }
-  return new SqliteStore(conn, options.queueFanOuts)
 }

@@ -7,7 +7,8 @@
  * publishing from many requests at once), one commit serves them all instead of one each.
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import { type SqliteStore, openOnThisThread } from './sqlite-store.ts'
+import { type SqliteStore } from './sqlite-store.ts'
+import { openOnThisThread } from './open-store.ts'
 import type { ClaimOptions } from '../store.ts'
 import {
   type CallMessage,

@@ -4,7 +4,7 @@ import type { HttpSender } from './delivery/http-sender.ts'
 import type { SsrfGuard } from './delivery/ssrf-guard.ts'
 import type { KeyedLock } from './keyed-lock.ts'
 import type { ResolvedOptions } from './options.ts'
-import type { Store, SubscriptionHealth } from './store/store.ts'
+import type { Store, FailureRun } from './store/store.ts'
 
 /** The parts every API object of one Hookrelay instance shares. Internal. */
 export interface EngineContext {
@@ -27,5 +27,5 @@ export interface EngineContext {
   /** Serialises read-change-write of one subscription, keyed by its id. */
   lock: KeyedLock
   /** Follow-ups of recorded attempts: disabling, `delivery.exhausted`. */
-  afterRecord(results: AttemptResult[], health: SubscriptionHealth[]): Promise<void>
+  afterRecord(results: AttemptResult[], health: FailureRun[]): Promise<void>
 }

@@ -12,6 +12,7 @@ import { eventName, oneOf, tenantOf, timeOf } from './core/validate.ts'
 import { attemptDelivery } from './delivery/attempt.ts'
 import type { EngineContext } from './engine-context.ts'
 import { pageLimit } from './subscriptions-api.ts'
+import { deliveryStatuses } from './core/delivery-status.ts'
 
 /** An event with what became of it: its deliveries and every attempt. */
 export interface EventDetail extends WebhookEvent {
@@ -32,13 +33,14 @@ export interface EventListQuery {
   since?: Date | string | number
   /** Events before this time. */
   until?: Date | string | number
-  /** Events with at least one delivery in this status. */
+  /**
+   * Events with at least one delivery in this status; `failed` ("has failed") also matches
+   * `retrying`, a delivery that failed and waits for its next attempt.
+   */
   status?: DeliveryStatus
   limit?: number
   cursor?: string
 }
-
-const statuses: readonly DeliveryStatus[] = ['pending', 'succeeded', 'failed', 'cancelled']
 
 /** `hooks.events`: the tenant's events, newest first, and one event in full. */
 export class EventsApi {
@@ -58,7 +60,8 @@ export class EventsApi {
       type: query.type === undefined ? undefined : eventName(query.type, 'type'),
       since: timeOf(query.since, 'since'),
       until: timeOf(query.until, 'until'),
-      status: query.status === undefined ? undefined : oneOf(query.status, 'status', statuses),
+      status:
+        query.status === undefined ? undefined : oneOf(query.status, 'status', deliveryStatuses),
       limit: pageLimit(query.limit),
       cursor: query.cursor,
     })

@@ -19,7 +19,7 @@ import { StatsApi } from './stats-api.ts'
 import { KeyedLock } from './keyed-lock.ts'
 import { type EventListener, Listeners } from './listeners.ts'
 import { type HookrelayOptions, type ResolvedOptions, resolveOptions } from './options.ts'
-import type { PruneResult, QueryClient, Store, SubscriptionHealth } from './store/store.ts'
+import type { PruneResult, QueryClient, Store, FailureRun } from './store/store.ts'
 import { SubscriptionsApi, stateData } from './subscriptions-api.ts'
 
 /** A published event, with how many subscriptions it will be delivered to. */
@@ -263,7 +263,7 @@ export class Hookrelay {
     return this.#closing
   }
 
-  async #afterRecord(results: AttemptResult[], health: SubscriptionHealth[]): Promise<void> {
+  async #afterRecord(results: AttemptResult[], health: FailureRun[]): Promise<void> {
     const { disableAfter, now } = this.#options
     if (this.#observers.size > 0) {
       for (const { record } of results) {

@@ -15,11 +15,14 @@ import type {
   Page,
   StoredSubscription,
   Subscription,
+  SubscriptionHealth,
   SubscriptionState,
 } from './core/types.ts'
 import { eventName, numberIn, oneOf, tenantOf, timeOf } from './core/validate.ts'
 import { buildRequest } from './delivery/attempt.ts'
 import type { EngineContext } from './engine-context.ts'
+import { deliveryStatuses } from './core/delivery-status.ts'
+import { toPublic } from './core/subscription-health.ts'
 
 /** A subscription as `create` returns it: the only time the secret is shown. */
 export type CreatedSubscription = Omit<Subscription, 'config'> & {
@@ -42,18 +45,14 @@ export interface SubscriptionListQuery {
   name?: string
   event?: string
   state?: SubscriptionState
+  /** Only `failing` ones (most recent attempt failed), `healthy` ones, or `disabled` ones. */
+  health?: SubscriptionHealth
   limit?: number
   cursor?: string
 }
 
-const deliveryStatuses: readonly DeliveryStatus[] = ['pending', 'succeeded', 'failed', 'cancelled']
 const states: readonly SubscriptionState[] = ['active', 'paused', 'disabled']
-
-/** Strips the secrets from a stored subscription. */
-export function toPublic(stored: StoredSubscription): Subscription {
-  const { secrets: _secrets, ...rest } = stored
-  return rest
-}
+const healths: readonly SubscriptionHealth[] = ['healthy', 'failing', 'disabled']
 
 /** A page size: 1–100, default 50. */
 export function pageLimit(limit: unknown): number {
@@ -86,12 +85,12 @@ export class SubscriptionsApi {
     await this.#ctx.guard.checkUrl(stored.config.url)
     await this.#ctx.store.insertSubscription(stored)
     const secret = stored.secrets[0]!.secret
-    return { ...toPublic(stored), config: { ...stored.config, secret } }
+    return { ...this.#public(stored), config: { ...stored.config, secret } }
   }
 
   /** One subscription. Throws `NotFoundError`. */
   async get(id: string): Promise<Subscription> {
-    return toPublic(await this.#load(id))
+    return this.#public(await this.#load(id))
   }
 
   /** The tenant's subscriptions, newest first, filtered by `name`, `event` or `state`. */
@@ -101,10 +100,11 @@ export class SubscriptionsApi {
       name: query.name,
       event: query.event === undefined ? undefined : eventName(query.event, 'event'),
       state: query.state === undefined ? undefined : oneOf(query.state, 'state', states),
+      health: query.health === undefined ? undefined : oneOf(query.health, 'health', healths),
       limit: pageLimit(query.limit),
       cursor: query.cursor,
     })
-    return { data: page.data.map(toPublic), nextCursor: page.nextCursor }
+    return { data: page.data.map((s) => this.#public(s)), nextCursor: page.nextCursor }
   }
 
   /**
@@ -126,7 +126,7 @@ export class SubscriptionsApi {
       const type = next.state === 'paused' ? 'subscription.paused' : 'subscription.enabled'
       await this.#ctx.systemEvent(next.tenant, type, stateData(next), next.id)
     }
-    return toPublic(next)
+    return this.#public(next)
   }
 
   /** Deletes a subscription; its pending deliveries are cancelled. Throws `NotFoundError`. */
@@ -217,12 +217,18 @@ export class SubscriptionsApi {
   }
 
   /**
-   * Queues again every failed or cancelled delivery of events since `since`, and delivers events it
-   * missed while paused or disabled. Returns how many deliveries were queued.
+   * Sends again, now, every delivery of events since `since` (and before `until`, when given)
+   * that did not succeed: failed, waiting for a retry (`retrying`) or cancelled; and delivers
+   * events it missed while paused or disabled. Returns how many deliveries were queued. Throws
+   * `ConflictError` when the subscription is not active.
+   *
+   * @example
+   * // The receiver was down for the last two hours and is fixed now:
+   * await hooks.subscriptions.recover(sub.id, { since: Date.now() - 2 * 3_600_000 })
    */
   async recover(
     id: string,
-    options: { since: Date | string | number },
+    options: { since: Date | string | number; until?: Date | string | number },
   ): Promise<{ queued: number }> {
     const subscription = await this.#load(id)
     if (subscription.state !== 'active') {
@@ -233,8 +239,12 @@ export class SubscriptionsApi {
     }
     const since = timeOf(options?.since, 'since') ?? Number.NaN
     if (Number.isNaN(since)) throw new ValidationError('since', 'must be a date or a time in ms')
+    const until = timeOf(options.until, 'until')
+    if (until !== undefined && until <= since) {
+      throw new ValidationError('until', 'must be after since')
+    }
     const now = this.#ctx.options.now()
-    const queued = await this.#ctx.store.recoverDeliveries(subscription, since, now)
+    const queued = await this.#ctx.store.recoverDeliveries(subscription, { since, until }, now)
     this.#ctx.notify()
     return { queued }
   }
@@ -252,6 +262,10 @@ export class SubscriptionsApi {
       limit: pageLimit(query.limit),
       cursor: query.cursor,
     })
+  }
+
+  #public(stored: StoredSubscription): Subscription {
+    return toPublic(stored, this.#ctx.options.disableAfter)
   }
 
   async #load(id: string): Promise<StoredSubscription> {

@@ -47,7 +47,8 @@ export function decideOutcome(input: OutcomeInput): AttemptOutcome {
   if (isSuccess(result.statusCode)) return { kind: 'succeeded' }
   if (result.statusCode === 410) return { kind: 'failed', reason: 'gone' }
   if (result.failure === 'unsafe_url') return { kind: 'failed', reason: 'unsafe_url' }
-  if (input.trigger === 'manual' && input.previousStatus !== 'pending') {
+  const open = input.previousStatus === 'pending' || input.previousStatus === 'retrying'
+  if (input.trigger === 'manual' && !open) {
     return { kind: 'failed', reason: 'manual' }
   }
   const delay = retryDelay(input.attemptsMade, input.schedule, input.jitter, input.random)
@@ -64,7 +65,7 @@ export function statusOf(outcome: AttemptOutcome): DeliveryStatus {
     case 'succeeded':
       return 'succeeded'
     case 'retry':
-      return 'pending'
+      return 'retrying'
     case 'failed':
       return 'failed'
   }

@@ -2,7 +2,7 @@ import type { DeliveryCounts } from './types.ts'
 
 /** Counts of an event without deliveries: zero in every status. */
 export function emptyDeliveryCounts(): DeliveryCounts {
-  return { pending: 0, succeeded: 0, failed: 0, cancelled: 0 }
+  return { pending: 0, retrying: 0, succeeded: 0, failed: 0, cancelled: 0 }
 }
 
 /**

@@ -173,6 +173,8 @@ export function buildSubscription(
     createdBy: optionalText(body.createdBy, 'createdBy', 200),
     state: 'active',
     disabledReason: null,
+    consecutiveFailures: 0,
+    failingSince: null,
     createdAt: at,
     updatedAt: at,
     secrets: [{ secret, expiresAt: null }],
@@ -222,6 +224,11 @@ export function applyPatch(
   if (body.state !== undefined) {
     next.state = oneOf(body.state, 'state', settableStates)
     if (next.state === 'active') next.disabledReason = null
+    // Back to active, its run of failures starts again (as the store writes it).
+    if (next.state === 'active' && current.state !== 'active') {
+      next.consecutiveFailures = 0
+      next.failingSince = null
+    }
   }
   return next
 }

@@ -1,14 +1,24 @@
 /** Where a subscription stands: see DESIGN.md, "Subscription states". */
 export type SubscriptionState = 'active' | 'paused' | 'disabled'
 
+/**
+ * How a subscription's receiver is doing: `failing` when its most recent attempt failed,
+ * `disabled` when the subscription is (by the auto-disable rule or by hand), else `healthy`.
+ */
+export type SubscriptionHealth = 'healthy' | 'failing' | 'disabled'
+
 /** Which headers and signature a delivery carries. Default is `standard` (Standard Webhooks 1.0). */
 export type SignatureScheme = 'standard' | 'github' | 'servicestack' | 'superoffice'
 
 /** What the body holds: the whole envelope (default) or only the event's `data`. */
 export type PayloadMode = 'envelope' | 'data'
 
-/** `pending` until it `succeeded`, `failed` for good, or was `cancelled`. */
-export type DeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'cancelled'
+/**
+ * `pending` until its first attempt ends (in flight included); `retrying` when an attempt failed
+ * and another is scheduled; then `succeeded`, `failed` (no attempt left, or the subscription was
+ * disabled) or `cancelled` (the subscription was paused or deleted first).
+ */
+export type DeliveryStatus = 'pending' | 'retrying' | 'succeeded' | 'failed' | 'cancelled'
 
 /** Whether an attempt came from the retry schedule or from a person asking for it. */
 export type AttemptTrigger = 'scheduled' | 'manual'
@@ -33,6 +43,17 @@ export interface Subscription {
   state: SubscriptionState
   /** Why the subscription was disabled, when it was. */
   disabledReason: string | null
+  health: SubscriptionHealth
+  /** Failed attempts in a row since the last success. */
+  consecutiveFailures: number
+  /** When the current run of failures began (its first failed attempt), or null. */
+  failingSince: string | null
+  /**
+   * While it is active and failing: the earliest time the auto-disable rule turns it off if no
+   * attempt succeeds before (at the first failed attempt from then on, once enough failed in a
+   * row). Null otherwise.
+   */
+  disablesAt: string | null
   createdAt: string
   updatedAt: string
 }
@@ -44,8 +65,12 @@ export interface SigningSecret {
   expiresAt: number | null
 }
 
-/** A subscription with its secrets, as the store keeps it. Never leaves the engine whole. */
-export interface StoredSubscription extends Subscription {
+/**
+ * A subscription with its secrets, as the store keeps it. Never leaves the engine whole. Its
+ * `health` and `disablesAt` are the engine's to work out (they depend on its rule and clock); the
+ * store keeps the run of failures, which only recording attempts changes.
+ */
+export interface StoredSubscription extends Omit<Subscription, 'health' | 'disablesAt'> {
   secrets: SigningSecret[]
 }
 
@@ -159,9 +184,9 @@ export interface StoredApiKey extends ApiKey {
 
 /** Counts for gauges: what is waiting and what is switched off. */
 export interface BacklogStats {
-  /** Pending deliveries, due now or later. */
+  /** Deliveries not over yet (`pending` or `retrying`), due now or later. */
   pending: number
-  /** Pending deliveries due at or before `now`. */
+  /** Of those, the ones due at or before `now`. */
   due: number
   /** Subscriptions in the `disabled` state. */
   disabledSubscriptions: number

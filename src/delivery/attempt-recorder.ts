@@ -1,5 +1,5 @@
 import type { Logger } from '../core/logger.ts'
-import type { Store, SubscriptionHealth } from '../store/store.ts'
+import type { Store, FailureRun } from '../store/store.ts'
 import type { AttemptResult } from './attempt.ts'
 
 const flushBatch = 512
@@ -10,7 +10,7 @@ export interface RecorderDeps {
   store: Store
   logger: Logger
   /** Called after each batch of attempts is recorded, for disabling and state-change events. */
-  afterRecord(results: AttemptResult[], health: SubscriptionHealth[]): Promise<void>
+  afterRecord(results: AttemptResult[], health: FailureRun[]): Promise<void>
   /** Whether attempts are still in flight: a batch then waits a little to grow. */
   busy(): boolean
   /** Called whenever a flush ends: the worker may have become idle. */

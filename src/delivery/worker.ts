@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { Logger } from '../core/logger.ts'
-import type { ClaimedDelivery, Store, SubscriptionHealth } from '../store/store.ts'
+import type { ClaimedDelivery, Store, FailureRun } from '../store/store.ts'
 import { type AttemptContext, type AttemptResult, attemptDelivery } from './attempt.ts'
 import { AttemptRecorder } from './attempt-recorder.ts'
 import type { Held, Lane } from './lane.ts'
@@ -25,7 +25,7 @@ export interface WorkerDeps {
   settings: WorkerSettings
   logger: Logger
   /** Called after each batch of attempts is recorded, for disabling and state-change events. */
-  afterRecord(results: AttemptResult[], health: SubscriptionHealth[]): Promise<void>
+  afterRecord(results: AttemptResult[], health: FailureRun[]): Promise<void>
 }
 
 /**

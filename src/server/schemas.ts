@@ -3,6 +3,7 @@
  * serialises responses with them, and `@fastify/swagger` turns them into the OpenAPI document, so
  * each shape is written once, here. Registered by `$id` and referenced as `{ $ref: 'Name#' }`.
  */
+import { deliveryStatuses } from '../core/delivery-status.ts'
 
 const isoTime = { type: 'string', format: 'date-time' } as const
 const nullable = <T extends Record<string, unknown>>(schema: T) => ({
@@ -14,6 +15,20 @@ const id = (prefix: string) => ({ type: 'string', pattern: `^${prefix}_[0-9A-Z]{
 const eventPattern = { type: 'string', minLength: 1, maxLength: 100 } as const
 const signatureScheme = { enum: ['standard', 'github', 'servicestack', 'superoffice'] } as const
 const payloadMode = { enum: ['envelope', 'data'] } as const
+/** How a subscription's receiver is doing (see `SubscriptionHealth`). */
+export const subscriptionHealth = {
+  enum: ['healthy', 'failing', 'disabled'],
+  description:
+    'failing: its most recent attempt failed; disabled: the subscription is disabled; else healthy',
+}
+/** A delivery's status (see `DeliveryStatus`). */
+export const deliveryStatus = {
+  enum: [...deliveryStatuses],
+  description:
+    'pending: not attempted yet or in flight; retrying: an attempt failed and another is scheduled; ' +
+    'succeeded; failed: no attempt left, or the subscription was disabled; cancelled: its ' +
+    'subscription was paused or deleted first',
+}
 const headers = {
   type: 'object',
   additionalProperties: { type: 'string', maxLength: 4096 },
@@ -81,10 +96,36 @@ export const schemas = [
       createdBy: nullable({ type: 'string' }),
       state: { enum: ['active', 'paused', 'disabled'] },
       disabledReason: nullable({ type: 'string' }),
+      health: subscriptionHealth,
+      consecutiveFailures: {
+        type: 'integer',
+        description: 'Failed attempts in a row since the last success',
+      },
+      failingSince: nullable({
+        ...isoTime,
+        description: 'When the current run of failures began, or null',
+      }),
+      disablesAt: nullable({
+        ...isoTime,
+        description:
+          'While active and failing: the earliest time the auto-disable rule turns it off if ' +
+          'nothing succeeds before; null otherwise',
+      }),
       createdAt: isoTime,
       updatedAt: isoTime,
     },
-    required: ['id', 'tenant', 'name', 'events', 'config', 'state', 'createdAt', 'updatedAt'],
+    required: [
+      'id',
+      'tenant',
+      'name',
+      'events',
+      'config',
+      'state',
+      'health',
+      'consecutiveFailures',
+      'createdAt',
+      'updatedAt',
+    ],
   },
   {
     $id: 'Delivery',
@@ -95,7 +136,7 @@ export const schemas = [
       subscriptionId: id('sub'),
       tenant: { type: 'string' },
       eventType: { type: 'string' },
-      status: { enum: ['pending', 'succeeded', 'failed', 'cancelled'] },
+      status: deliveryStatus,
       attempts: { type: 'integer' },
       nextAttemptAt: nullable(isoTime),
       lastStatusCode: nullable({ type: 'integer' }),

@@ -2,6 +2,7 @@
  * What both stores do with the rows a claim leased: an event from its columns, and each row paired
  * with its event and subscription.
  */
+import { statusBeforeAttempt } from '../core/delivery-status.ts'
 import { iso } from '../core/time.ts'
 import type { StoredSubscription } from '../core/types.ts'
 import type { ClaimedDelivery, ClaimedEvent } from './store.ts'
@@ -52,7 +53,7 @@ export function pairClaims(
     }
     claimed.push({
       id: row.id as string,
-      status: 'pending',
+      status: statusBeforeAttempt(row.attempts as number),
       attempts: row.attempts as number,
       leaseToken,
       event,

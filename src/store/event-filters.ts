@@ -1,4 +1,5 @@
 import type { EventQuery } from './store.ts'
+import { matchingStatuses } from '../core/delivery-status.ts'
 
 /**
  * The `WHERE` clauses of `listEvents`, with `?` placeholders, shared by both adapters (the
@@ -24,10 +25,12 @@ export function eventFilters(query: EventQuery): {
   }
   if (query.status !== undefined) {
     // Served by the deliveries_event index: a handful of rows per event.
+    const statuses = matchingStatuses(query.status)
     clauses.push(
-      'EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id AND d.status = ?)',
+      `EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id
+         AND d.status IN (${statuses.map(() => '?').join(', ')}))`,
     )
-    params.push(query.status)
+    params.push(...statuses)
   }
   return { clauses, params }
 }

@@ -120,6 +120,8 @@ export function toSubscription(row: Row): StoredSubscription {
     createdBy: textOrNull(row, 'created_by'),
     state: text(row, 'state') as SubscriptionState,
     disabledReason: textOrNull(row, 'disabled_reason'),
+    consecutiveFailures: num(row, 'consecutive_failures'),
+    failingSince: isoOrNull(row, 'failing_since'),
     createdAt: iso(num(row, 'created_at')),
     updatedAt: iso(num(row, 'updated_at')),
     secrets: json<StoredSubscription['secrets']>(row, 'secrets'),

@@ -10,6 +10,7 @@ import type {
   Page,
   StoredApiKey,
   StoredSubscription,
+  SubscriptionHealth,
   SubscriptionState,
   Tenant,
   WebhookEvent,
@@ -32,8 +33,16 @@ export interface SubscriptionQuery {
   name?: string | undefined
   event?: string | undefined
   state?: SubscriptionState | undefined
+  /** `failing`: its most recent attempt failed (and it is not disabled); see `healthOf`. */
+  health?: SubscriptionHealth | undefined
   limit: number
   cursor?: string | undefined
+}
+
+/** Event times to act on, epoch ms: at or after `since`, and before `until` when given. */
+export interface TimeRange {
+  since: number
+  until?: number | undefined
 }
 
 /** Filters of `listEvents`, newest first. */
@@ -44,7 +53,7 @@ export interface EventQuery {
   since?: number | undefined
   /** Events with a timestamp before this (epoch ms). */
   until?: number | undefined
-  /** Events with at least one delivery in this status. */
+  /** Events with at least one delivery in this status; `failed` also matches `retrying`. */
   status?: DeliveryStatus | undefined
   limit: number
   cursor?: string | undefined
@@ -165,7 +174,7 @@ export interface AttemptRecord {
 }
 
 /** A subscription's run of failures after a batch of attempts was recorded. */
-export interface SubscriptionHealth {
+export interface FailureRun {
   subscriptionId: string
   /** Failed attempts since the last success. */
   consecutiveFailures: number
@@ -260,17 +269,17 @@ export interface Store {
    * subscription's failure run (reset on success). Returns the failure run of every subscription
    * that had a failed attempt in the batch.
    */
-  recordAttempts(records: AttemptRecord[]): Promise<SubscriptionHealth[]>
+  recordAttempts(records: AttemptRecord[]): Promise<FailureRun[]>
   getDelivery(id: string): Promise<Delivery | null>
   listDeliveries(query: DeliveryQuery): Promise<Page<Delivery>>
   /**
-   * Makes deliveries due at `at` again: the subscription's `failed` and `cancelled` deliveries
-   * of events at or after `since` (their attempt count starts again), and new deliveries for
-   * events since then, and since its creation, that never had one for it (published while it
-   * was paused or disabled), except state-change events about itself. Returns how many
-   * deliveries were queued.
+   * Makes deliveries due at `at` again: the subscription's `failed`, `retrying` and `cancelled`
+   * deliveries of events in `range` (they become `pending`, their attempt count starts again; one
+   * in flight may be left to its attempt), and new deliveries for events in the range, and since
+   * its creation, that never had one for it (published while it was paused or disabled), except
+   * state-change events about itself. Returns how many deliveries were queued.
    */
-  recoverDeliveries(subscription: StoredSubscription, since: number, at: number): Promise<number>
+  recoverDeliveries(subscription: StoredSubscription, range: TimeRange, at: number): Promise<number>
   /** Epoch ms of the earliest pending delivery's `nextAttemptAt`, or null when none is pending. */
   nextDueAt(): Promise<number | null>
 

@@ -196,23 +196,32 @@ describe('event log filters and attempt headers', () => {
     t.clock.advance(60_000)
     const second = await publish('order.updated')
     await t.hooks.drain()
+    // A receiver that is down: its delivery failed once and waits for the next attempt.
+    await subscribe('/down', ['invoice.*'])
+    t.receiver.always('/down', { kind: 'status', status: 500 })
+    const third = await publish('invoice.paid')
+    await t.hooks.drain()
 
     const all = await t.call(t.keys.acme.user, 'GET', '/webhooks/events')
     const counts = Object.fromEntries(
       all.body.data.map((e: { id: string; deliveryCounts: unknown }) => [e.id, e.deliveryCounts]),
     )
-    assert.deepEqual(counts[first.id], { pending: 0, succeeded: 0, failed: 1, cancelled: 0 })
-    assert.deepEqual(counts[second.id], { pending: 0, succeeded: 1, failed: 0, cancelled: 0 })
+    const none = { pending: 0, retrying: 0, succeeded: 0, failed: 0, cancelled: 0 }
+    assert.deepEqual(counts[first.id], { ...none, failed: 1 })
+    assert.deepEqual(counts[second.id], { ...none, succeeded: 1 })
+    assert.deepEqual(counts[third.id], { ...none, retrying: 1 })
 
     const ids = async (query: string) => {
       const response = await t.call(t.keys.acme.user, 'GET', `/webhooks/events?${query}`)
       assert.equal(response.status, 200, response.text)
       return response.body.data.map((e: { id: string }) => e.id)
     }
-    assert.deepEqual(await ids('status=failed'), [first.id])
+    // "Has failed" finds the delivery waiting for its retry too.
+    assert.deepEqual(await ids('status=failed'), [third.id, first.id])
+    assert.deepEqual(await ids('status=retrying'), [third.id])
     assert.deepEqual(await ids('status=succeeded'), [second.id])
     const secondAt = new Date(t.clock.now).toISOString()
-    assert.deepEqual(await ids(`since=${encodeURIComponent(secondAt)}`), [second.id])
+    assert.deepEqual(await ids(`since=${encodeURIComponent(secondAt)}`), [third.id, second.id])
     const before = await ids(`until=${encodeURIComponent(secondAt)}`)
     assert.ok(before.includes(first.id) && !before.includes(second.id), String(before))
     assertProblem(

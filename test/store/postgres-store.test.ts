@@ -496,14 +496,14 @@ function postgresTests(url: string): void {
         await store.publishEvent(makeEvent({ type: 'invoice.paid' })) // matches nothing: silent
         await store.publishEvent(makeEvent()) // 1
         const [first] = await claimAll(store, T0, 'l1')
-        const failure = { statusCode: 500, status: 'pending', nextAttemptAt: T0 + 5 } as const
+        const failure = { statusCode: 500, status: 'retrying', nextAttemptAt: T0 + 5 } as const
         await store.recordAttempts([attemptRecord(first!, failure)]) // 2: stays pending
         const [again] = await claimAll(store, T0 + 5, 'l2')
         await store.releaseDeliveries([again!.id], 'not-the-lease', T0 + 6) // nothing released
         await store.releaseDeliveries([again!.id], 'l2', T0 + 6) // 3
         const [third] = await claimAll(store, T0 + 6, 'l3')
         await store.recordAttempts([attemptRecord(third!, { statusCode: 500, status: 'failed' })])
-        await store.recoverDeliveries(s, T0, T0 + 10) // 4
+        await store.recoverDeliveries(s, { since: T0 }, T0 + 10) // 4
         const [fourth] = await claimAll(store, T0 + 10, 'l4')
         await store.recordAttempts([attemptRecord(fourth!)]) // succeeded: silent
         await store.insertEvent(makeEvent(), [{ id: 'dlv_manual', subscriptionId: s.id }]) // 5

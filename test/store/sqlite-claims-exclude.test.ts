@@ -17,6 +17,7 @@ import {
   publish,
   T0,
 } from './conformance/builders.ts'
+import { openStatusesSql } from '../../src/core/delivery-status.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'hookrelay-claims-exclude-'))
 after(() => rmSync(dir, { recursive: true, force: true }))
@@ -41,8 +42,8 @@ function countingStore(path: string): { store: SqliteStore; visits: () => number
   conn.db.prepare = (sql: string) =>
     prepare(
       sql.replaceAll(
-        "FROM deliveries WHERE status = 'pending'",
-        "FROM deliveries WHERE visit(rowid) AND status = 'pending'",
+        `FROM deliveries WHERE status IN ${openStatusesSql}`,
+        `FROM deliveries WHERE visit(rowid) AND status IN ${openStatusesSql}`,
       ),
     )
   return { store: new SqliteStore(conn), visits: () => visits }

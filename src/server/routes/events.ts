@@ -4,7 +4,8 @@ import type { EntityChangeInput, PublishInput } from '../../core/event-input.ts'
 import type { EventListQuery } from '../../events-api.ts'
 import type { Hookrelay } from '../../hookrelay.ts'
 import { tenantOf } from '../auth.ts'
-import { idParams, pageQuery, problemResponses } from '../schemas.ts'
+import { deliveryStatuses } from '../../core/delivery-status.ts'
+import { deliveryStatus, idParams, pageQuery, problemResponses } from '../schemas.ts'
 
 type IdParams = { Params: { id: string } }
 
@@ -90,8 +91,10 @@ export function eventRoutes(app: FastifyInstance, hooks: Hookrelay): void {
             since: { type: 'string', maxLength: 40, description: 'At or after this ISO 8601 time' },
             until: { type: 'string', maxLength: 40, description: 'Before this ISO 8601 time' },
             status: {
-              enum: ['pending', 'succeeded', 'failed', 'cancelled'],
-              description: 'Events with at least one delivery in this status',
+              enum: deliveryStatus.enum,
+              description:
+                'Events with at least one delivery in this status; failed ("has failed") also ' +
+                'matches retrying, a delivery that failed and waits for its next attempt',
             },
             ...pageQuery,
           },
@@ -110,12 +113,9 @@ export function eventRoutes(app: FastifyInstance, hooks: Hookrelay): void {
                       properties: {
                         deliveryCounts: {
                           type: 'object',
-                          properties: {
-                            pending: { type: 'integer' },
-                            succeeded: { type: 'integer' },
-                            failed: { type: 'integer' },
-                            cancelled: { type: 'integer' },
-                          },
+                          properties: Object.fromEntries(
+                            deliveryStatuses.map((status) => [status, { type: 'integer' }]),
+                          ),
                         },
                       },
                     },

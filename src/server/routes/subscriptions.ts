@@ -1,6 +1,11 @@
 import type { FastifyInstance } from 'fastify'
 import { NotFoundError } from '../../core/errors.ts'
-import type { DeliveryStatus, Subscription, SubscriptionState } from '../../core/types.ts'
+import type {
+  DeliveryStatus,
+  Subscription,
+  SubscriptionHealth,
+  SubscriptionState,
+} from '../../core/types.ts'
 import type { Hookrelay } from '../../hookrelay.ts'
 import { tenantOf } from '../auth.ts'
 import {
@@ -10,6 +15,8 @@ import {
   problemResponses,
   subscriptionCreateBody,
   subscriptionUpdateBody,
+  deliveryStatus,
+  subscriptionHealth,
 } from '../schemas.ts'
 import type { SubscriptionInput, SubscriptionPatch } from '../../core/subscription-input.ts'
 
@@ -57,6 +64,7 @@ export function subscriptionRoutes(app: FastifyInstance, hooks: Hookrelay): void
       name?: string
       event?: string
       state?: SubscriptionState
+      health?: SubscriptionHealth
       limit?: number
       cursor?: string
     }
@@ -73,6 +81,7 @@ export function subscriptionRoutes(app: FastifyInstance, hooks: Hookrelay): void
             name: { type: 'string', maxLength: 200 },
             event: { type: 'string', maxLength: 100 },
             state: { enum: ['active', 'paused', 'disabled'] },
+            health: subscriptionHealth,
             ...pageQuery,
           },
         },
@@ -276,20 +285,26 @@ export function subscriptionRoutes(app: FastifyInstance, hooks: Hookrelay): void
     },
   )
 
-  app.post<IdParams & { Body: { since: string | number } }>(
+  app.post<IdParams & { Body: { since: string | number; until?: string | number } }>(
     `${base}/:id/recover`,
     {
       config: { access: 'user' },
       schema: {
         tags,
-        summary: 'Queue again its failed deliveries (and missed events) since a time',
+        summary:
+          'Send again now its deliveries that did not succeed (failed, retrying, cancelled) and ' +
+          'the events it missed, since a time',
         params: idParams('sub'),
         body: {
           type: 'object',
           additionalProperties: false,
           properties: {
             since: {
-              description: 'An ISO 8601 time or epoch milliseconds',
+              description: 'Events at or after this: an ISO 8601 time or epoch milliseconds',
+              type: ['string', 'integer'],
+            },
+            until: {
+              description: 'Events before this (default: no end): ISO 8601 or epoch ms',
               type: ['string', 'integer'],
             },
           },
@@ -303,7 +318,8 @@ export function subscriptionRoutes(app: FastifyInstance, hooks: Hookrelay): void
     },
     async (request) => {
       const { id } = await ownSubscription(hooks, request.params.id, tenantOf(request))
-      return hooks.subscriptions.recover(id, { since: request.body.since })
+      const { since, until } = request.body
+      return hooks.subscriptions.recover(id, until === undefined ? { since } : { since, until })
     },
   )
 
@@ -318,7 +334,7 @@ export function subscriptionRoutes(app: FastifyInstance, hooks: Hookrelay): void
         querystring: {
           type: 'object',
           properties: {
-            status: { enum: ['pending', 'succeeded', 'failed', 'cancelled'] },
+            status: deliveryStatus,
             ...pageQuery,
           },
         },

@@ -2,12 +2,13 @@ import type pg from 'pg'
 import { isSuccess } from '../../core/attempt-outcome.ts'
 import { idFloor } from '../../core/ids.ts'
 import type { Attempt, AttemptTiming } from '../../core/types.ts'
-import type { AttemptRecord, AttemptTimingQuery, SubscriptionHealth } from '../store.ts'
+import type { AttemptRecord, AttemptTimingQuery, FailureRun } from '../store.ts'
 import { notifyCall, row, rows, statement } from './connection.ts'
 import { ms } from '../../core/time.ts'
 import { toAttempt, toAttemptTiming } from '../row-mapping.ts'
 import { arrayLiteral, pgText } from './pg-text.ts'
 import { retrying } from './transaction.ts'
+import { openStatusesSql as open } from '../../core/delivery-status.ts'
 
 /** The attempt log verbs of the PostgreSQL store: the delivery workers' write path. */
 export type AttemptsSql = ReturnType<typeof attemptsSql>
@@ -61,10 +62,10 @@ const record = statement(
    ), requeued AS (
      UPDATE delivery_queue q
      SET next_attempt_at = COALESCE(c.next_attempt_at, c.updated_at), lease_token = NULL
-     FROM changes c WHERE q.delivery_id = c.id AND c.status = 'pending'
+     FROM changes c WHERE q.delivery_id = c.id AND c.status IN ${open}
    ), dequeued AS (
      DELETE FROM delivery_queue q USING changes c
-     WHERE q.delivery_id = c.id AND c.status <> 'pending'
+     WHERE q.delivery_id = c.id AND c.status NOT IN ${open}
    ), moved AS (
      -- No indexed column changes: a HOT update where the page has room.
      UPDATE deliveries d SET status = c.status, attempts = d.attempts + 1,
@@ -85,7 +86,7 @@ const record = statement(
      RETURNING s.id, r.any_failure, s.consecutive_failures, s.failing_since
    ), woken AS (
      SELECT ${notifyCall()}
-     FROM (SELECT 1 FROM moved WHERE status = 'pending' LIMIT 1) AS still_pending
+     FROM (SELECT 1 FROM moved WHERE status IN ${open} LIMIT 1) AS still_pending
    )
    SELECT runs.* FROM (SELECT count(*) FROM woken) AS w LEFT JOIN runs ON true`,
 )
@@ -175,13 +176,13 @@ function parameters(records: AttemptRecord[], runs: Map<string, RunChange>): unk
 /** Returns the attempt operations, run on `pool`. */
 export function attemptsSql(pool: pg.Pool) {
   return {
-    async record(records: AttemptRecord[]): Promise<SubscriptionHealth[]> {
+    async record(records: AttemptRecord[]): Promise<FailureRun[]> {
       if (records.length === 0) return []
       const runs = foldRuns(records)
       const values = parameters(records, runs)
       const changed = await retrying(() => rows(pool, record, values))
       const after = new Map(changed.filter((r) => r.id !== null).map((r) => [r.id as string, r]))
-      const health: SubscriptionHealth[] = []
+      const health: FailureRun[] = []
       for (const [subscriptionId, run] of runs) {
         const r = after.get(subscriptionId)
         if (!run.anyFailure || r === undefined) continue

@@ -6,6 +6,7 @@ import { pairClaims, toClaimedEvent } from '../claimed-rows.ts'
 import { arrayLiteral } from './pg-text.ts'
 import { type Row, toSubscription } from '../row-mapping.ts'
 import { retrying, transaction } from './transaction.ts'
+import { inFlightStatusSql as inFlight } from '../../core/delivery-status.ts'
 
 /** The claim and lease verbs of the PostgreSQL store: the delivery workers' read path. */
 export type ClaimsSql = ReturnType<typeof claimsSql>
@@ -86,7 +87,7 @@ const lockQueued = statement('SELECT 1 FROM delivery_queue WHERE delivery_id = $
 const statusOf = statement('SELECT status FROM deliveries WHERE id = $1 FOR UPDATE')
 const claimOne = statement(
   withEventsAndSubscriptions(`claimed AS (
-     UPDATE deliveries SET status = 'pending', next_attempt_at = $1, updated_at = $3
+     UPDATE deliveries SET status = ${inFlight}, next_attempt_at = $1, updated_at = $3
      WHERE id = $4 AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.id = deliveries.subscription_id)
      ${returning}
    ), queued AS (

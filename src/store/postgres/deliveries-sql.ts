@@ -3,7 +3,8 @@ import { newId } from '../../core/ids.ts'
 import { anyPatternMatches } from '../../core/patterns.ts'
 import { stateEventTypes } from '../../core/state-events.ts'
 import type { Delivery, Page, StoredSubscription } from '../../core/types.ts'
-import type { DeliveryQuery } from '../store.ts'
+import type { DeliveryQuery, TimeRange } from '../store.ts'
+import { recoverableStatusesSql as recoverable } from '../../core/delivery-status.ts'
 import { exec, notifySql, row, rows, statement } from './connection.ts'
 import { type Filters, newestFirstPage } from './paging.ts'
 import { toDelivery } from '../row-mapping.ts'
@@ -14,12 +15,17 @@ export type DeliveriesSql = ReturnType<typeof deliveriesSql>
 
 const selectById = statement('SELECT * FROM deliveries WHERE id = $1')
 // Failed and cancelled deliveries have no queue row; should one be left behind, it is reset
-// rather than failing the recover.
+// rather than failing the recover. A retrying one has its queue row: one leased is in flight, and
+// left to its attempt.
 const requeue = statement(
   `WITH requeued AS (
      UPDATE deliveries SET status = 'pending', next_attempt_at = $1, attempts = 0, updated_at = $1
-     WHERE subscription_id = $2 AND status IN ('failed', 'cancelled') AND EXISTS (
+     WHERE subscription_id = $2 AND status IN ${recoverable} AND EXISTS (
        SELECT 1 FROM events e WHERE e.id = deliveries.event_id AND e.timestamp >= $3
+         AND e.timestamp < $4
+     ) AND NOT EXISTS (
+       SELECT 1 FROM delivery_queue q WHERE q.delivery_id = deliveries.id
+         AND q.lease_token IS NOT NULL
      ) RETURNING id
    )
    INSERT INTO delivery_queue (delivery_id, next_attempt_at, subscription_id)
@@ -31,7 +37,7 @@ const requeue = statement(
 // (no `subscriptionId`) leaves such an event out, as SQLite's json_extract does.
 const selectMissed = statement(
   `SELECT e.id, e.type FROM events e
-   WHERE e.tenant = $1 AND e.timestamp >= $2 AND NOT EXISTS (
+   WHERE e.tenant = $1 AND e.timestamp >= $2 AND e.timestamp < $5 AND NOT EXISTS (
      SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.subscription_id = $3
    ) AND NOT (
      e.type = ANY($4::text[])
@@ -73,15 +79,18 @@ export function deliveriesSql(pool: pg.Pool) {
       return newestFirstPage(pool, 'deliveries', filters, query.limit, query.cursor, toDelivery)
     },
 
-    recover(subscription: StoredSubscription, since: number, at: number): Promise<number> {
+    recover(subscription: StoredSubscription, range: TimeRange, at: number): Promise<number> {
       const { id, tenant, events } = subscription
+      const { since } = range
+      const until = range.until ?? Number.MAX_SAFE_INTEGER
       return transaction(pool, async (client) => {
-        let queued = (await exec(client, requeue, [at, id, since])).rowCount ?? 0
+        let queued = (await exec(client, requeue, [at, id, since, until])).rowCount ?? 0
         // Events published while the subscription was paused or disabled never got a delivery
         // for it; match them against its patterns now.
         // Never events from before it existed, nor the notices about itself it was spared.
         const from = Math.max(since, Date.parse(subscription.createdAt))
-        const missed = (await rows(client, selectMissed, [tenant, from, id, stateEventTypes]))
+        const found = await rows(client, selectMissed, [tenant, from, id, stateEventTypes, until])
+        const missed = found
           .map((r) => ({ eventId: r.id as string, type: r.type as string }))
           .filter((e) => anyPatternMatches(events, e.type))
         if (missed.length > 0) {

@@ -193,6 +193,15 @@ CREATE TABLE fan_out_queue (
 CREATE INDEX fan_out_queue_event ON fan_out_queue (event_id);
 `,
   },
+  {
+    version: 7,
+    sql: `
+-- A delivery whose attempt failed and that waits for its next one is 'retrying', no longer
+-- 'pending' (pending: not attempted yet). Both have a queue row, so only the queue's are read.
+UPDATE deliveries SET status = 'retrying'
+WHERE id IN (SELECT delivery_id FROM delivery_queue) AND status = 'pending' AND attempts > 0;
+`,
+  },
 ]
 
 // Every process opening the schema takes this lock (per schema) before it looks or changes

@@ -27,7 +27,8 @@ import type {
   PublishEventOptions,
   Store,
   StoreCapabilities,
-  SubscriptionHealth,
+  FailureRun,
+  TimeRange,
   SubscriptionQuery,
 } from '../store.ts'
 import { type AccessSql, accessSql } from './access-sql.ts'
@@ -235,7 +236,7 @@ export class PostgresStore implements Store {
     await this.#claims.release(ids, leaseToken, at)
   }
 
-  async recordAttempts(records: AttemptRecord[]): Promise<SubscriptionHealth[]> {
+  async recordAttempts(records: AttemptRecord[]): Promise<FailureRun[]> {
     this.#open()
     return this.#attempts.record(records)
   }
@@ -253,12 +254,12 @@ export class PostgresStore implements Store {
 
   async recoverDeliveries(
     subscription: StoredSubscription,
-    since: number,
+    range: TimeRange,
     at: number,
   ): Promise<number> {
     this.#open()
     await this.#writeQueued()
-    return this.#deliveries.recover(subscription, since, at)
+    return this.#deliveries.recover(subscription, range, at)
   }
 
   async nextDueAt(): Promise<number | null> {

@@ -2,6 +2,7 @@ import type pg from 'pg'
 import type { PruneResult } from '../store.ts'
 import { exec, row, rows, statement } from './connection.ts'
 import { transaction } from './transaction.ts'
+import { openStatusesSql as open } from '../../core/delivery-status.ts'
 
 /** The retention verb of the PostgreSQL store. */
 export type PruneSql = ReturnType<typeof pruneSql>
@@ -12,14 +13,14 @@ const batchSize = 1_000
 // SKIP LOCKED: two processes pruning at once take different slices.
 const selectBatch = statement(
   `SELECT id FROM events e WHERE e.timestamp < $1 AND NOT EXISTS (
-     SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.status = 'pending'
+     SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.status IN ${open}
    ) LIMIT $2 FOR UPDATE SKIP LOCKED`,
 )
 // A delivery made pending again since the batch was chosen (a recover racing the prune) is kept,
 // and so is its event, by the next statement, which sees what this one deleted.
 const deleteDeliveries = statement(
   `WITH gone AS (
-     DELETE FROM deliveries WHERE event_id = ANY($1::text[]) AND status <> 'pending' RETURNING id
+     DELETE FROM deliveries WHERE event_id = ANY($1::text[]) AND status NOT IN ${open} RETURNING id
    ), attempts_gone AS (
      DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM gone) RETURNING 1
    )

@@ -5,6 +5,7 @@ import type { Page, StoredSubscription } from '../../core/types.ts'
 import type { SubscriptionQuery } from '../store.ts'
 import { exec, type Queryable, row, rows, type Statement, statement } from './connection.ts'
 import { type Filters, newestFirstPage } from './paging.ts'
+import { subscriptionFilters } from '../subscription-filters.ts'
 import { subscriptionColumns, subscriptionRecord, toSubscription } from '../row-mapping.ts'
 import { transaction } from './transaction.ts'
 
@@ -112,15 +113,7 @@ export function subscriptionsSql(pool: pg.Pool) {
     },
 
     list(query: SubscriptionQuery): Promise<Page<StoredSubscription>> {
-      const filters: Filters = { clauses: ['tenant = ?'], params: [query.tenant] }
-      if (query.name !== undefined) {
-        filters.clauses.push('name = ?')
-        filters.params.push(query.name)
-      }
-      if (query.state !== undefined) {
-        filters.clauses.push('state = ?')
-        filters.params.push(query.state)
-      }
+      const filters: Filters = subscriptionFilters(query)
       if (query.event !== undefined) {
         filters.clauses.push(
           `id IN (SELECT subscription_id FROM subscription_patterns

@@ -1,3 +1,4 @@
+import { openStatusesSql as open } from '../../core/delivery-status.ts'
 import { ConflictError, NotFoundError } from '../../core/errors.ts'
 import type { ApiKey, BacklogStats, StoredApiKey, Tenant } from '../../core/types.ts'
 import type { SqliteConnection } from './connection.ts'
@@ -33,8 +34,8 @@ export function accessSql(conn: SqliteConnection, leases: Leases) {
   // Each count reads a partial index (deliveries_due, subscriptions_disabled), never a table.
   const backlog = db.prepare(
     `SELECT
-       (SELECT COUNT(*) FROM deliveries WHERE status = 'pending') AS pending,
-       (SELECT COUNT(*) FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?) AS due,
+       (SELECT COUNT(*) FROM deliveries WHERE status IN ${open}) AS pending,
+       (SELECT COUNT(*) FROM deliveries WHERE status IN ${open} AND next_attempt_at <= ?) AS due,
        (SELECT COUNT(*) FROM subscriptions WHERE state = 'disabled') AS disabled`,
   )
 

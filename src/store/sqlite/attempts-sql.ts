@@ -1,7 +1,7 @@
 import { isSuccess } from '../../core/attempt-outcome.ts'
 import { idFloor } from '../../core/ids.ts'
 import type { Attempt, AttemptTiming } from '../../core/types.ts'
-import type { AttemptTimingQuery, SubscriptionHealth } from '../store.ts'
+import type { AttemptTimingQuery, FailureRun } from '../store.ts'
 import type { AttemptRow } from './attempt-rows.ts'
 import type { SqliteConnection } from './connection.ts'
 import type { DeliveryLock } from './delivery-lock.ts'
@@ -78,7 +78,7 @@ export function attemptsSql(conn: SqliteConnection, leases: Leases, lock: Delive
   )
 
   return {
-    record(rows: AttemptRow[]): SubscriptionHealth[] {
+    record(rows: AttemptRow[]): FailureRun[] {
       if (rows.length === 0) return []
       // One UPDATE per subscription per batch, not per attempt: fold the batch first.
       const runs = new Map<string, RunChange>()
@@ -123,7 +123,7 @@ export function attemptsSql(conn: SqliteConnection, leases: Leases, lock: Delive
             run.since = run.since === null ? startedAt : Math.min(run.since, startedAt)
           }
         }
-        const health: SubscriptionHealth[] = []
+        const health: FailureRun[] = []
         for (const [subscriptionId, run] of runs) {
           if (!run.anyFailure) {
             clearRun.run(subscriptionId)

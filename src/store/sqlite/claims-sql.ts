@@ -1,3 +1,7 @@
+import {
+  inFlightStatusSql as inFlight,
+  openStatusesSql as open,
+} from '../../core/delivery-status.ts'
 import type { DeliveryStatus } from '../../core/types.ts'
 import type { ClaimedDelivery, ClaimOptions } from '../store.ts'
 import type { SqliteConnection } from './connection.ts'
@@ -31,15 +35,15 @@ export function claimsSql(conn: SqliteConnection, leases: Leases, lock: Delivery
   // claimed (as a record checks it, see attempts-sql.ts).
   const release = db.prepare(
     `UPDATE deliveries SET next_attempt_at = ?, lease_token = NULL
-     WHERE id = ? AND lease_token IS ? AND status = 'pending'`,
+     WHERE id = ? AND lease_token IS ? AND status IN ${open}`,
   )
   const selectFirstDue = db.prepare(
-    `SELECT id, next_attempt_at FROM deliveries WHERE status = 'pending'
+    `SELECT id, next_attempt_at FROM deliveries WHERE status IN ${open}
      ORDER BY next_attempt_at, rowid LIMIT ?`,
   )
   const statusOf = db.prepare('SELECT status FROM deliveries WHERE id = ?')
   const claimOne = db.prepare(
-    `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, lease_token = ?, updated_at = ?
+    `UPDATE deliveries SET status = ${inFlight}, next_attempt_at = ?, lease_token = ?, updated_at = ?
      WHERE id = ? AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.id = deliveries.subscription_id)
      ${returning}`,
   )

@@ -2,7 +2,8 @@ import { newId } from '../../core/ids.ts'
 import { anyPatternMatches } from '../../core/patterns.ts'
 import { stateEventTypes } from '../../core/state-events.ts'
 import type { Delivery, Page, StoredSubscription } from '../../core/types.ts'
-import type { DeliveryQuery } from '../store.ts'
+import type { DeliveryQuery, TimeRange } from '../store.ts'
+import { recoverableStatusesSql as recoverable } from '../../core/delivery-status.ts'
 import type { SqliteConnection } from './connection.ts'
 import { type Filters, newestFirstPage } from './paging.ts'
 import { toDelivery } from '../row-mapping.ts'
@@ -18,13 +19,14 @@ export function deliveriesSql(conn: SqliteConnection) {
   const requeue = db.prepare(
     `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, lease_token = NULL,
        attempts = 0, updated_at = ?
-     WHERE subscription_id = ? AND status IN ('failed', 'cancelled') AND EXISTS (
+     WHERE subscription_id = ? AND status IN ${recoverable} AND EXISTS (
        SELECT 1 FROM events e WHERE e.id = deliveries.event_id AND e.timestamp >= ?
+         AND e.timestamp < ?
      )`,
   )
   const selectMissed = db.prepare(
     `SELECT e.id, e.type FROM events e
-     WHERE e.tenant = ? AND e.timestamp >= ? AND NOT EXISTS (
+     WHERE e.tenant = ? AND e.timestamp >= ? AND e.timestamp < ? AND NOT EXISTS (
        SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.subscription_id = ?
      ) AND NOT (
        e.type IN (SELECT value FROM json_each(?)) AND json_extract(e.data, '$.subscriptionId') = ?
@@ -56,15 +58,17 @@ export function deliveriesSql(conn: SqliteConnection) {
       return newestFirstPage(conn, 'deliveries', filters, query.limit, query.cursor, toDelivery)
     },
 
-    recover(subscription: StoredSubscription, since: number, at: number): number {
+    recover(subscription: StoredSubscription, range: TimeRange, at: number): number {
       const { id, tenant, events } = subscription
+      const { since } = range
+      const until = range.until ?? Number.MAX_SAFE_INTEGER
       return transaction(() => {
-        let queued = Number(requeue.run(at, at, id, since).changes)
+        let queued = Number(requeue.run(at, at, id, since, until).changes)
         // Events published while the subscription was paused or disabled never got a delivery
         // for it; match them against its patterns now.
         // Never events from before it existed, nor the notices about itself it was spared.
         const from = Math.max(since, Date.parse(subscription.createdAt))
-        for (const row of selectMissed.all(tenant, from, id, stateTypes, id)) {
+        for (const row of selectMissed.all(tenant, from, until, id, stateTypes, id)) {
           const type = row.type as string
           if (!anyPatternMatches(events, type)) continue
           insertDelivery.run(newId('delivery'), row.id as string, id, tenant, type, at, at, at)

@@ -1,3 +1,4 @@
+import { openStatusesSql as open } from '../../core/delivery-status.ts'
 import type { DatabaseSync } from 'node:sqlite'
 
 const dueColumns = 'rowid, id, next_attempt_at, event_id, subscription_id, attempts, lease_token'
@@ -9,7 +10,7 @@ const dueColumns = 'rowid, id, next_attempt_at, event_id, subscription_id, attem
  */
 export function dueStatements(db: DatabaseSync) {
   // A million deliveries due later cost nothing here.
-  const pendingDue = `SELECT ${dueColumns} FROM deliveries WHERE status = 'pending'`
+  const pendingDue = `SELECT ${dueColumns} FROM deliveries WHERE status IN ${open}`
   const selectDue = db.prepare(
     `${pendingDue} AND next_attempt_at <= ? ORDER BY next_attempt_at, rowid LIMIT ?`,
   )
@@ -55,7 +56,7 @@ export function dueStatements(db: DatabaseSync) {
   // the claim, for the subscriptions it does not know yet, in the range the claim read. For one,
   // the first of its deliveries there (at once for a backlog just passed over); for several, one
   // read of the range for all, so never more than the claim's own.
-  const first = "SELECT next_attempt_at, rowid FROM deliveries WHERE status = 'pending'"
+  const first = `SELECT next_attempt_at, rowid FROM deliveries WHERE status IN ${open}`
   const selectFirstSame = db.prepare(
     `${first} AND next_attempt_at = ? AND rowid > ? AND rowid <= ? AND +subscription_id = ?
      ORDER BY rowid LIMIT 1`,
@@ -66,7 +67,7 @@ export function dueStatements(db: DatabaseSync) {
      ORDER BY next_attempt_at, rowid LIMIT 1`,
   )
   const firstOfEach = `SELECT subscription_id, min(next_attempt_at) AS due FROM deliveries
-     WHERE status = 'pending'`
+     WHERE status IN ${open}`
   const selectFirstOfEachSame = db.prepare(
     `${firstOfEach} AND next_attempt_at = ? AND rowid > ? AND rowid <= ? AND ${only}
      GROUP BY subscription_id`,

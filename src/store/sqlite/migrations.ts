@@ -168,6 +168,16 @@ CREATE TABLE fan_out_queue (
 CREATE INDEX fan_out_queue_event ON fan_out_queue (event_id);
 `,
   },
+  {
+    version: 6,
+    sql: `
+-- A delivery whose attempt failed and that waits for its next one is 'retrying', no longer
+-- 'pending' (pending: not attempted yet). The index of due deliveries covers both.
+UPDATE deliveries SET status = 'retrying' WHERE status = 'pending' AND attempts > 0;
+DROP INDEX deliveries_due;
+CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE status IN ('pending', 'retrying');
+`,
+  },
 ]
 
 /**

@@ -1,3 +1,4 @@
+import { openStatusesSql as open } from '../../core/delivery-status.ts'
 import type { PruneResult } from '../store.ts'
 import type { SqliteConnection } from './connection.ts'
 
@@ -12,7 +13,7 @@ export function pruneSql(conn: SqliteConnection) {
   const { db, transaction } = conn
   const selectBatch = db.prepare(
     `SELECT id FROM events e WHERE e.timestamp < ? AND NOT EXISTS (
-       SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.status = 'pending'
+       SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.status IN ${open}
      ) LIMIT ?`,
   )
   const inBatch = 'IN (SELECT value FROM json_each(?))'

@@ -27,7 +27,8 @@ import type {
   PublishEventOptions,
   Store,
   StoreCapabilities,
-  SubscriptionHealth,
+  FailureRun,
+  TimeRange,
   SubscriptionQuery,
 } from '../store.ts'
 import { type AccessSql, accessSql } from './access-sql.ts'
@@ -245,14 +246,14 @@ export class SqliteStore implements Store {
     this.#claims.release(ids, leaseToken, at)
   }
 
-  async recordAttempts(records: AttemptRecord[]): Promise<SubscriptionHealth[]> {
+  async recordAttempts(records: AttemptRecord[]): Promise<FailureRun[]> {
     return this.recordAttemptRows(toAttemptRows(records))
   }
 
   /** `recordAttempts` for records already flattened (the threaded store flattens them). */
-  async recordAttemptRows(rows: AttemptRow[]): Promise<SubscriptionHealth[]> {
+  async recordAttemptRows(rows: AttemptRow[]): Promise<FailureRun[]> {
     this.#open()
-    let health: SubscriptionHealth[]
+    let health: FailureRun[]
     try {
       health = this.#attempts.record(rows)
     } catch (error) {
@@ -264,7 +265,7 @@ export class SqliteStore implements Store {
     let retry = Number.POSITIVE_INFINITY
     for (const row of rows) {
       const next = row[15]
-      if (row[14] === 'pending' && next !== null && next < retry) retry = next
+      if (next !== null && next < retry) retry = next
     }
     if (retry !== Number.POSITIVE_INFINITY) this.#claims.dueFrom(retry)
     return health
@@ -282,11 +283,11 @@ export class SqliteStore implements Store {
 
   async recoverDeliveries(
     subscription: StoredSubscription,
-    since: number,
+    range: TimeRange,
     at: number,
   ): Promise<number> {
     this.#open()
-    const queued = this.#deliveries.recover(subscription, since, at)
+    const queued = this.#deliveries.recover(subscription, range, at)
     if (queued > 0) this.#claims.dueFrom(at)
     return queued
   }

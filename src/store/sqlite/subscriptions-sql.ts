@@ -1,9 +1,11 @@
+import { openStatusesSql as open } from '../../core/delivery-status.ts'
 import { ConflictError } from '../../core/errors.ts'
 import { candidatePatterns, findOverlap } from '../../core/patterns.ts'
 import type { Page, StoredSubscription } from '../../core/types.ts'
 import type { SubscriptionQuery } from '../store.ts'
 import type { SqliteConnection } from './connection.ts'
 import { type Filters, newestFirstPage } from './paging.ts'
+import { subscriptionFilters } from '../subscription-filters.ts'
 import { subscriptionColumns, subscriptionRecord, toSubscription } from '../row-mapping.ts'
 
 /** The subscription verbs of the SQLite store. */
@@ -38,7 +40,7 @@ export function subscriptionsSql(conn: SqliteConnection) {
   const deletePatterns = db.prepare('DELETE FROM subscription_patterns WHERE subscription_id = ?')
   const cancelPending = db.prepare(
     `UPDATE deliveries SET status = 'cancelled', next_attempt_at = NULL, lease_token = NULL,
-       updated_at = ? WHERE subscription_id = ? AND status = 'pending'`,
+       updated_at = ? WHERE subscription_id = ? AND status IN ${open}`,
   )
   const selectMatching = db.prepare(
     `SELECT * FROM subscriptions WHERE state = 'active' AND id IN (
@@ -91,15 +93,7 @@ export function subscriptionsSql(conn: SqliteConnection) {
     },
 
     list(query: SubscriptionQuery): Page<StoredSubscription> {
-      const filters: Filters = { clauses: ['tenant = ?'], params: [query.tenant] }
-      if (query.name !== undefined) {
-        filters.clauses.push('name = ?')
-        filters.params.push(query.name)
-      }
-      if (query.state !== undefined) {
-        filters.clauses.push('state = ?')
-        filters.params.push(query.state)
-      }
+      const filters: Filters = subscriptionFilters(query)
       if (query.event !== undefined) {
         filters.clauses.push(
           `id IN (SELECT subscription_id FROM subscription_patterns

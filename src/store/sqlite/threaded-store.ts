@@ -27,7 +27,8 @@ import type {
   PublishEventOptions,
   Store,
   StoreCapabilities,
-  SubscriptionHealth,
+  FailureRun,
+  TimeRange,
   SubscriptionQuery,
 } from '../store.ts'
 import { toAttemptRows } from './attempt-rows.ts'
@@ -209,7 +210,7 @@ export class ThreadedSqliteStore implements Store {
     return this.#call('releaseDeliveries', ids, leaseToken, at)
   }
 
-  recordAttempts(records: AttemptRecord[]): Promise<SubscriptionHealth[]> {
+  recordAttempts(records: AttemptRecord[]): Promise<FailureRun[]> {
     return this.#call('recordAttemptRows', toAttemptRows(records))
   }
 
@@ -221,8 +222,12 @@ export class ThreadedSqliteStore implements Store {
     return this.#call('listDeliveries', query)
   }
 
-  recoverDeliveries(subscription: StoredSubscription, since: number, at: number): Promise<number> {
-    return this.#call('recoverDeliveries', subscription, since, at)
+  recoverDeliveries(
+    subscription: StoredSubscription,
+    range: TimeRange,
+    at: number,
+  ): Promise<number> {
+    return this.#call('recoverDeliveries', subscription, range, at)
   }
 
   nextDueAt(): Promise<number | null> {

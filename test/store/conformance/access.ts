@@ -149,7 +149,7 @@ export function accessCases(ctx: StoreContext): void {
         first.map((c) =>
           c.subscription.id === s!.id
             ? attemptRecord(c)
-            : attemptRecord(c, { statusCode: 500, status: 'pending', nextAttemptAt: T0 + 5_000 }),
+            : attemptRecord(c, { statusCode: 500, status: 'retrying', nextAttemptAt: T0 + 5_000 }),
         ),
       )
       // Cancelled when its subscription is disabled.

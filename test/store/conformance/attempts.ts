@@ -7,6 +7,7 @@ import {
   attemptRecord,
   claimAll,
   insertAll,
+  ids,
   iso,
   makeEvent,
   makeSubscription,
@@ -41,12 +42,12 @@ export function attemptCases(ctx: StoreContext): void {
       const failure = attemptRecord(first!, {
         statusCode: null,
         error: 'connect ECONNREFUSED',
-        status: 'pending',
+        status: 'retrying',
         nextAttemptAt: T0 + 5_000,
       })
       await ctx.store.recordAttempts([failure])
       const pending = await ctx.store.getDelivery(id!)
-      assert.equal(pending?.status, 'pending')
+      assert.equal(pending?.status, 'retrying')
       assert.equal(pending?.attempts, 1)
       assert.equal(pending?.nextAttemptAt, iso(T0 + 5_000))
       assert.equal(pending?.lastStatusCode, null)
@@ -87,7 +88,7 @@ export function attemptCases(ctx: StoreContext): void {
       const ofA = claims.filter((c) => c.subscription.id === a!.id)
       const ofB = claims.filter((c) => c.subscription.id === b!.id)
       const fail = (c: (typeof claims)[number], at: number) =>
-        attemptRecord(c, { statusCode: 500, startedAt: at, status: 'pending', nextAttemptAt: at })
+        attemptRecord(c, { statusCode: 500, startedAt: at, status: 'retrying', nextAttemptAt: at })
       const health = await ctx.store.recordAttempts([
         fail(ofA[0]!, T0 + 100),
         fail(ofA[1]!, T0 + 200),
@@ -106,6 +107,16 @@ export function attemptCases(ctx: StoreContext): void {
           { subscriptionId: a!.id, consecutiveFailures: 3, failingSince: T0 + 100 },
         ],
       )
+      // The subscriptions carry their runs, and a list can ask for the failing ones.
+      const stored = await ctx.store.getSubscription(a!.id)
+      assert.equal(stored?.consecutiveFailures, 3)
+      assert.equal(stored?.failingSince, iso(T0 + 100))
+      const failing = await ctx.store.listSubscriptions({
+        tenant: 'acme',
+        health: 'failing',
+        limit: 10,
+      })
+      assert.deepEqual(ids(failing.data), ids([a!, b!]))
       // A failure then a success in one batch: the run ends.
       const reset = await ctx.store.recordAttempts([
         fail(ofA[2]!, T0 + 400),
@@ -122,6 +133,11 @@ export function attemptCases(ctx: StoreContext): void {
       assert.deepEqual(restart, [
         { subscriptionId: b!.id, consecutiveFailures: 1, failingSince: T0 + 700 },
       ])
+      const listed = async (health: 'failing' | 'healthy') =>
+        ids((await ctx.store.listSubscriptions({ tenant: 'acme', health, limit: 10 })).data)
+      assert.deepEqual(await listed('failing'), [b!.id])
+      assert.deepEqual(await listed('healthy'), [a!.id])
+      assert.equal((await ctx.store.getSubscription(a!.id))?.failingSince, null)
       assert.deepEqual(await ctx.store.recordAttempts([]), [])
     })
 

@@ -41,6 +41,8 @@ export function makeSubscription(
     createdBy: 'user_1',
     state: 'active',
     disabledReason: null,
+    consecutiveFailures: 0,
+    failingSince: null,
     secrets: [
       { secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', expiresAt: null },
       { secret: 'whsec_old', expiresAt: T0 + 86_400_000 },

@@ -94,7 +94,7 @@ export function claimCases(ctx: StoreContext): void {
       const paused = { ...s!, state: 'paused' as const }
       await ctx.store.updateSubscription(paused)
       // A recover racing the pause makes the delivery pending again.
-      await ctx.store.recoverDeliveries(paused, T0, T0)
+      await ctx.store.recoverDeliveries(paused, { since: T0 }, T0)
       const options = { now: T0 + 1, leaseMs: 30_000, leaseToken: 'lease-p', limit: 10 }
       assert.deepEqual(await ctx.store.claimDueDeliveries(options), [])
       assert.equal((await ctx.store.getDelivery(id!))?.status, 'cancelled')
@@ -166,7 +166,7 @@ export function claimCases(ctx: StoreContext): void {
       assert.equal(again.status, 'failed')
       assert.equal(again.attempts, 1)
       assert.equal(again.leaseToken, 'manual')
-      assert.deepEqual(again.subscription, s)
+      assert.deepEqual(again.subscription, { ...s, consecutiveFailures: 1, failingSince: iso(T0) })
       const stored = await ctx.store.getDelivery(id!)
       assert.equal(stored?.status, 'pending')
       assert.equal(stored?.nextAttemptAt, iso(T0 + 65_000))

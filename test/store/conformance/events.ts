@@ -173,29 +173,50 @@ export function eventCases(ctx: StoreContext): void {
 
     it('filters the list by time and by the status of a delivery, and counts deliveries', async () => {
       const [s] = await insertAll(ctx.store, makeSubscription())
+      // Made in time order: a list is newest first by id.
       const early = makeEvent({ at: T0 })
+      const retried = makeEvent({ at: T0 + 30_000 })
       const late = makeEvent({ at: T0 + 60_000 })
       const lonely = makeEvent({ at: T0 + 120_000 })
       const [delivered] = await publish(ctx.store, early, [s!])
+      const [retrying] = await publish(ctx.store, retried, [s!])
       await publish(ctx.store, late, [s!])
       await ctx.store.insertEvent(lonely, [])
-      const [claimed] = (await claimAll(ctx.store, T0 + 60_000)).filter((c) => c.id === delivered)
+      const claims = await claimAll(ctx.store, T0 + 30_000)
       await ctx.store.recordAttempts([
-        attemptRecord(claimed!, { statusCode: 500, status: 'failed' }),
+        attemptRecord(
+          claims.find((c) => c.id === delivered)!,
+          { statusCode: 500, status: 'failed' },
+        ),
+        attemptRecord(
+          claims.find((c) => c.id === retrying)!,
+          {
+            statusCode: 500,
+            status: 'retrying',
+            nextAttemptAt: T0 + 90_000,
+          },
+        ),
       ])
       const list = async (query: Omit<EventQuery, 'tenant' | 'limit'>) =>
         (await ctx.store.listEvents({ tenant: 'acme', limit: 10, ...query })).data.map((e) => e.id)
       assert.deepEqual(await list({ since: T0 + 60_000 }), [lonely.id, late.id])
-      assert.deepEqual(await list({ until: T0 + 60_000 }), [early.id])
-      assert.deepEqual(await list({ since: T0 + 1, until: T0 + 120_000 }), [late.id])
-      assert.deepEqual(await list({ status: 'failed' }), [early.id])
+      assert.deepEqual(await list({ until: T0 + 60_000 }), [retried.id, early.id])
+      assert.deepEqual(await list({ since: T0 + 1, until: T0 + 120_000 }), [late.id, retried.id])
+      // "Has failed": failed for good, or failed and waiting for the next attempt.
+      assert.deepEqual(await list({ status: 'failed' }), [retried.id, early.id])
+      assert.deepEqual(await list({ status: 'retrying' }), [retried.id])
       assert.deepEqual(await list({ status: 'pending' }), [late.id])
       assert.deepEqual(await list({ status: 'succeeded' }), [])
-      assert.deepEqual(await ctx.store.countDeliveries([early.id, late.id, lonely.id]), {
-        [early.id]: { pending: 0, succeeded: 0, failed: 1, cancelled: 0 },
-        [late.id]: { pending: 1, succeeded: 0, failed: 0, cancelled: 0 },
-        [lonely.id]: { pending: 0, succeeded: 0, failed: 0, cancelled: 0 },
-      })
+      const none = { pending: 0, retrying: 0, succeeded: 0, failed: 0, cancelled: 0 }
+      assert.deepEqual(
+        await ctx.store.countDeliveries([early.id, retried.id, late.id, lonely.id]),
+        {
+          [early.id]: { ...none, failed: 1 },
+          [retried.id]: { ...none, retrying: 1 },
+          [late.id]: { ...none, pending: 1 },
+          [lonely.id]: none,
+        },
+      )
       assert.deepEqual(await ctx.store.countDeliveries([]), {})
     })
 

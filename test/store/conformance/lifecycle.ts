@@ -39,7 +39,7 @@ export function lifecycleCases(ctx: StoreContext): void {
       const [tried] = await publish(ctx.store, makeEvent(), [s!])
       const [claimed] = await claimAll(ctx.store, T0)
       await ctx.store.recordAttempts([
-        attemptRecord(claimed!, { statusCode: 500, status: 'pending', nextAttemptAt: T0 + 5 }),
+        attemptRecord(claimed!, { statusCode: 500, status: 'retrying', nextAttemptAt: T0 + 5 }),
       ])
       assert.equal(await ctx.store.deleteSubscription(s!.id), true)
       const delivery = await ctx.store.getDelivery(tried!)
@@ -54,7 +54,7 @@ export function lifecycleCases(ctx: StoreContext): void {
       await publish(ctx.store, makeEvent(), [s!])
       await publish(ctx.store, makeEvent(), [s!])
       const [first, second] = await claimAll(ctx.store, T0)
-      const fail = { statusCode: 500, status: 'pending', nextAttemptAt: T0 + 1 } as const
+      const fail = { statusCode: 500, status: 'retrying', nextAttemptAt: T0 + 1 } as const
       await ctx.store.recordAttempts([attemptRecord(first!, { ...fail, startedAt: T0 })])
       await ctx.store.updateSubscription({ ...s!, state: 'disabled', disabledReason: 'failing' })
       await ctx.store.updateSubscription({ ...s!, state: 'active' })
@@ -99,7 +99,7 @@ export function lifecycleCases(ctx: StoreContext): void {
       const resumed = { ...s, state: 'active' as const }
       await ctx.store.updateSubscription(resumed)
 
-      const queued = await ctx.store.recoverDeliveries(resumed, T0 + 100, T0 + 1_000)
+      const queued = await ctx.store.recoverDeliveries(resumed, { since: T0 + 100 }, T0 + 1_000)
       assert.equal(queued, 4)
       for (const id of [failed!, cancelled!]) {
         const d = await ctx.store.getDelivery(id)
@@ -122,7 +122,7 @@ export function lifecycleCases(ctx: StoreContext): void {
       assert.equal(due.filter((c) => c.subscription.id === s.id).length, 4)
       assert.equal(due.filter((c) => c.subscription.id === foreign!.id).length, 1)
       // Nothing is left to recover twice.
-      assert.equal(await ctx.store.recoverDeliveries(resumed, T0 + 100, T0 + 2_000), 0)
+      assert.equal(await ctx.store.recoverDeliveries(resumed, { since: T0 + 100 }, T0 + 2_000), 0)
     })
   })
 
@@ -142,7 +142,7 @@ export function lifecycleCases(ctx: StoreContext): void {
         data: { subscriptionId: 'sub_other' },
       })
       for (const event of [before, aboutItself, aboutOther]) await publish(ctx.store, event, [])
-      assert.equal(await ctx.store.recoverDeliveries(s, 0, T0 + 100), 1)
+      assert.equal(await ctx.store.recoverDeliveries(s, { since: 0 }, T0 + 100), 1)
       const due = await claimAll(ctx.store, T0 + 100)
       assert.deepEqual(
         due.map((c) => c.event.id),
@@ -166,7 +166,7 @@ export function lifecycleCases(ctx: StoreContext): void {
       await ctx.store.recordAttempts(
         claims.map((c) =>
           c.id === pending
-            ? attemptRecord(c, { statusCode: 500, status: 'pending', nextAttemptAt: T0 + 20_000 })
+            ? attemptRecord(c, { statusCode: 500, status: 'retrying', nextAttemptAt: T0 + 20_000 })
             : attemptRecord(c),
         ),
       )
@@ -177,7 +177,7 @@ export function lifecycleCases(ctx: StoreContext): void {
       assert.equal(await ctx.store.getDelivery(done!), null)
       assert.deepEqual(await ctx.store.listAttempts({ deliveryId: done! }), [])
       assert.ok((await ctx.store.getEvent(oldPending.id)) !== null)
-      assert.equal((await ctx.store.getDelivery(pending!))?.status, 'pending')
+      assert.equal((await ctx.store.getDelivery(pending!))?.status, 'retrying')
       assert.equal((await ctx.store.listAttempts({ deliveryId: pending! })).length, 1)
       assert.ok((await ctx.store.getEvent(recent.id)) !== null)
       assert.equal((await ctx.store.getDelivery(fresh!))?.status, 'succeeded')

@@ -1,0 +1,3 @@
+import { onPostgres } from './on-postgres.ts'
+
+await onPostgres('engine/receiver-breaks', () => import('../engine/receiver-breaks.test.ts'))

@@ -104,11 +104,12 @@ describe('hookrelay client commands, end to end', () => {
 
     const table = ok(await hookrelay(['subscriptions', 'list'], asTenant())).split('\n')
     const [header, row] = table
-    assert.match(header!, /^ID +NAME +STATE +EVENTS +URL$/)
+    assert.match(header!, /^ID +NAME +STATE +HEALTH +EVENTS +URL$/)
     assert.ok(row!.startsWith(subscriptionId), row)
     for (const [column, value] of [
       ['NAME', 'Orders'],
       ['STATE', 'active'],
+      ['HEALTH', 'healthy'],
       ['EVENTS', 'order.*'],
       ['URL', `${t.receiver.url}/orders`],
     ]) {

@@ -13,7 +13,7 @@ import {
   show,
 } from '../api-command.ts'
 import { formatTime } from '../output.ts'
-import { deliveryStatuses } from './events.ts'
+import { deliveryStatuses } from '../../core/delivery-status.ts'
 
 interface ListFlags extends ApiFlags, PagingFlags {
   subscription: string

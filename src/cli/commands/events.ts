@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander'
 import type { Attempt, Delivery, DeliveryStatus, WebhookEvent } from '../../core/types.ts'
+import { deliveryStatuses } from '../../core/delivery-status.ts'
 import { path } from '../api-client.ts'
 import {
   addPaging,
@@ -13,14 +14,6 @@ import {
   show,
 } from '../api-command.ts'
 import { formatFields, formatTable, formatTime, parseTime } from '../output.ts'
-
-/** The delivery statuses, as filters and as the keys of `deliveryCounts`. */
-export const deliveryStatuses: readonly DeliveryStatus[] = [
-  'pending',
-  'succeeded',
-  'failed',
-  'cancelled',
-]
 
 interface ListFlags extends ApiFlags, PagingFlags {
   type?: string
@@ -58,9 +51,10 @@ export function addEventsCommand(program: Command): void {
     .option('--since <time>', 'only events at or after: an ISO time, or a time ago (30m, 2h, 7d)')
     .option('--until <time>', 'only events before: an ISO time, or a time ago')
     .addOption(
-      new Option('--status <status>', 'only events with a delivery in this status').choices(
-        deliveryStatuses,
-      ),
+      new Option(
+        '--status <status>',
+        'only events with a delivery in this status (failed also matches retrying)',
+      ).choices(deliveryStatuses),
     )
     .action(async (flags: ListFlags) => {
       const { type, status, limit, cursor } = flags

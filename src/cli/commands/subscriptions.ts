@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander'
-import type { Subscription, SubscriptionState } from '../../core/types.ts'
+import type { Subscription, SubscriptionHealth, SubscriptionState } from '../../core/types.ts'
 import { path } from '../api-client.ts'
 import {
   addPaging,
@@ -13,6 +13,7 @@ import {
   show,
 } from '../api-command.ts'
 import { CliError } from '../cli-error.ts'
+import { failingFirst, formatHealth } from '../health.ts'
 import { formatFields } from '../output.ts'
 import {
   addSubscriptionFlags,
@@ -27,6 +28,7 @@ interface ListFlags extends ApiFlags, PagingFlags {
   name?: string
   event?: string
   state?: SubscriptionState
+  health?: SubscriptionHealth
 }
 
 interface UpdateFlags extends ApiFlags, SubscriptionFlags {
@@ -61,10 +63,16 @@ export function addSubscriptionsCommand(program: Command): void {
     )
 
   addPaging(
-    apiCommand(group, 'list', "List the tenant's subscriptions, newest first.", [
-      'hookrelay subs list',
-      'hookrelay subs list --event order.created --state disabled --json',
-    ]),
+    apiCommand(
+      group,
+      'list',
+      "List the tenant's subscriptions: failing ones first, then newest first.",
+      [
+        'hookrelay subs list',
+        'hookrelay subs list --health failing',
+        'hookrelay subs list --event order.created --state disabled --json',
+      ],
+    ),
   )
     .option('--name <name>', 'only subscriptions with this name')
     .option('--event <event>', 'only subscriptions that receive this event')
@@ -75,23 +83,38 @@ export function addSubscriptionsCommand(program: Command): void {
         'disabled',
       ]),
     )
+    .addOption(
+      new Option(
+        '--health <health>',
+        'only failing ones (their last attempt failed), healthy or disabled ones',
+      ).choices(['healthy', 'failing', 'disabled']),
+    )
     .action(async (flags: ListFlags) => {
-      const { name, event, state, limit, cursor } = flags
+      const { name, event, state, health, limit, cursor } = flags
       const page = await clientFor(flags).get<Page<Subscription>>(base, {
         name,
         event,
         state,
+        health,
         limit,
         cursor,
       })
+      const now = Date.now()
+      const headers = ['ID', 'NAME', 'STATE', 'HEALTH', 'EVENTS', 'URL']
       show(flags, page, () =>
-        printPage(page, 'No subscriptions.', ['ID', 'NAME', 'STATE', 'EVENTS', 'URL'], (sub) => [
-          sub.id,
-          sub.name,
-          sub.state,
-          sub.events.join(','),
-          sub.config.url,
-        ]),
+        printPage(
+          { ...page, data: failingFirst(page.data) },
+          'No subscriptions.',
+          headers,
+          (sub) => [
+            sub.id,
+            sub.name,
+            sub.state,
+            formatHealth(sub, now),
+            sub.events.join(','),
+            sub.config.url,
+          ],
+        ),
       )
     })
 

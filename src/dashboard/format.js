@@ -56,6 +56,30 @@ export function formatDuration(ms) {
 }
 
 /**
+ * "4 d 21 h", "3 h 5 min", "42 s": a span in its two largest units.
+ *
+ * @param {number} ms
+ */
+export function formatSpan(ms) {
+  let rest = Math.max(0, Math.round(ms / 1000))
+  /** @type {string[]} */
+  const parts = []
+  for (const [unit, size] of /** @type {const} */ ([
+    ['d', 86_400],
+    ['h', 3600],
+    ['min', 60],
+    ['s', 1],
+  ])) {
+    if (rest >= size || (parts.length === 0 && size === 1)) {
+      parts.push(`${Math.floor(rest / size)} ${unit}`)
+      rest %= size
+    }
+    if (parts.length === 2) break
+  }
+  return parts.join(' ')
+}
+
+/**
  * "97.5%" for 0.975; an en dash when there is nothing to measure.
  *
  * @param {number | null | undefined} rate

@@ -2,7 +2,8 @@
 // The shapes the REST API answers with, as the dashboard reads them (see docs/openapi.json).
 
 /** @typedef {'active' | 'paused' | 'disabled'} SubscriptionState */
-/** @typedef {'pending' | 'succeeded' | 'failed' | 'cancelled'} DeliveryStatus */
+/** @typedef {'pending' | 'retrying' | 'succeeded' | 'failed' | 'cancelled'} DeliveryStatus */
+/** @typedef {'healthy' | 'failing' | 'disabled'} SubscriptionHealth */
 
 /**
  * @typedef {object} Subscription
@@ -19,6 +20,10 @@
  * @property {string | null} [createdBy]
  * @property {SubscriptionState} state
  * @property {string | null} [disabledReason]
+ * @property {SubscriptionHealth} health
+ * @property {number} consecutiveFailures
+ * @property {string | null} failingSince
+ * @property {string | null} disablesAt
  * @property {string} createdAt
  * @property {string} updatedAt
  */
@@ -55,6 +60,7 @@
 /**
  * @typedef {object} DeliveryCounts
  * @property {number} pending
+ * @property {number} retrying
  * @property {number} succeeded
  * @property {number} failed
  * @property {number} cancelled

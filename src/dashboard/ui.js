@@ -1,6 +1,6 @@
 // @ts-check
 import { h } from './dom.js'
-import { absoluteTime, relativeTime } from './format.js'
+import { absoluteTime, formatSpan, relativeTime } from './format.js'
 
 /** @typedef {import('./dom.js').Children} Children */
 
@@ -10,19 +10,43 @@ const tones = /** @type {Record<string, string>} */ ({
   succeeded: 'ok',
   paused: 'warn',
   pending: 'info',
+  healthy: 'ok',
   disabled: 'bad',
   failed: 'bad',
+  retrying: 'bad',
+  failing: 'bad',
   cancelled: 'neutral',
 })
 
 /**
- * A status badge: active, paused, disabled; succeeded, failed, pending, cancelled.
+ * A status badge: active, paused, disabled; healthy, failing; pending, retrying, succeeded,
+ * failed, cancelled.
  *
  * @param {string} status
  * @param {string} [label] the text, when it should say more than the status
  */
 export function badge(status, label = status) {
   return h('span', { class: `badge badge-${tones[status] ?? 'neutral'}` }, label)
+}
+
+/**
+ * What a failing subscription's run of failures comes to, in words: "failing for 3 h · 42
+ * failures in a row · disables in 4 d 21 h"; null when it is not failing.
+ *
+ * @param {import('./types.js').Subscription} s
+ * @param {number} [now]
+ */
+export function failingText(s, now = Date.now()) {
+  if (s.health !== 'failing') return null
+  const parts = [
+    s.failingSince ? `failing for ${formatSpan(now - Date.parse(s.failingSince))}` : 'failing',
+    `${s.consecutiveFailures} ${s.consecutiveFailures === 1 ? 'failure' : 'failures'} in a row`,
+  ]
+  if (s.disablesAt) {
+    const left = Date.parse(s.disablesAt) - now
+    parts.push(left > 0 ? `disables in ${formatSpan(left)}` : 'disables at its next failure')
+  }
+  return parts.join(' · ')
 }
 
 /**

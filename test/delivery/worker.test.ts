@@ -5,7 +5,7 @@ import type { Sender } from '../../src/delivery/attempt.ts'
 import type { SendRequest, SendResult } from '../../src/delivery/http-sender.ts'
 import { DeliveryWorker } from '../../src/delivery/worker.ts'
 import { openSqliteStore } from '../../src/store/sqlite/open-store.ts'
-import type { AttemptRecord, Store, SubscriptionHealth } from '../../src/store/store.ts'
+import type { AttemptRecord, Store, FailureRun } from '../../src/store/store.ts'
 import {
   insertAll,
   makeEvent,
@@ -51,7 +51,7 @@ describe('delivery worker', () => {
     const firstRecord = deferred()
     let records = 0
     // The store, with the first recordAttempts held until the test lets it go.
-    const recordAttempts = async (batch: AttemptRecord[]): Promise<SubscriptionHealth[]> => {
+    const recordAttempts = async (batch: AttemptRecord[]): Promise<FailureRun[]> => {
       if (++records === 1) await firstRecord.promise
       return store.recordAttempts(batch)
     }

@@ -8,7 +8,7 @@ import { badge, card, errorBox, loading, statusCodeBadge, timeAgo } from '../ui.
 /** @typedef {import('../types.js').Delivery} Delivery */
 
 const columns = ['Status', 'Event', 'Attempts', 'Last answer', 'Created']
-const statuses = ['pending', 'succeeded', 'failed', 'cancelled']
+const statuses = ['pending', 'retrying', 'succeeded', 'failed', 'cancelled']
 // Smaller pages than the event log: this list sits below the charts, not on a page of its own.
 const pageSize = 25
 
@@ -78,7 +78,14 @@ function deliveryRow(d) {
       h('a', { href: link(['events', d.eventId], { delivery: d.id }) }, d.eventType ?? d.eventId),
       h('code', { class: 'muted wrap small' }, d.eventId),
     ),
-    String(d.attempts),
+    d.status === 'retrying' && d.nextAttemptAt
+      ? h(
+          'span',
+          { class: 'stack' },
+          String(d.attempts),
+          h('span', { class: 'muted small' }, 'next ', timeAgo(d.nextAttemptAt)),
+        )
+      : String(d.attempts),
     d.attempts === 0
       ? h('span', { class: 'muted' }, d.nextAttemptAt ? 'not tried yet' : '–')
       : h(

@@ -117,7 +117,7 @@ export async function eventDetailView({ main, params, query, signal }) {
  */
 function deliveryCard(d, detail, name, highlight, retry) {
   // The call to action where something went wrong; a quiet button where it did not.
-  const urgent = d.status === 'failed' || (d.status === 'pending' && d.attempts > 0)
+  const urgent = d.status === 'failed' || d.status === 'retrying'
   const button = h(
     'button',
     { type: 'button', class: urgent ? 'btn btn-primary' : 'btn' },
@@ -153,7 +153,8 @@ function deliveryCard(d, detail, name, highlight, retry) {
       'p',
       { class: 'muted small' },
       `${d.attempts} ${d.attempts === 1 ? 'attempt' : 'attempts'}`,
-      d.status === 'pending' && d.nextAttemptAt && [' · next ', timeAgo(d.nextAttemptAt)],
+      (d.status === 'pending' || d.status === 'retrying') &&
+        d.nextAttemptAt && [' · next ', timeAgo(d.nextAttemptAt)],
       ' · ',
       h('code', { class: 'wrap' }, d.id),
     ),

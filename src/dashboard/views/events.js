@@ -11,7 +11,15 @@ import { curl } from './context.js'
 /** @typedef {import('../types.js').DeliveryCounts} DeliveryCounts */
 
 const columns = ['Time', 'Type', 'Event ID', 'Deliveries']
-const statuses = /** @type {const} */ (['succeeded', 'failed', 'pending', 'cancelled'])
+const statuses = /** @type {const} */ (['succeeded', 'failed', 'retrying', 'pending', 'cancelled'])
+/** The outcome filter's choices: "has failed" also finds deliveries waiting for a retry. */
+const outcomes = /** @type {const} */ ([
+  ['failed', 'has failed (or is retrying)'],
+  ['retrying', 'is retrying'],
+  ['pending', 'has pending'],
+  ['succeeded', 'has succeeded'],
+  ['cancelled', 'has cancelled'],
+])
 const filterNames = ['type', 'since', 'until', 'status']
 
 /**
@@ -134,7 +142,7 @@ function filterForm(filters, signal) {
     'select',
     { id: 'filter-status' },
     h('option', { value: '' }, 'Any outcome'),
-    statuses.map((s) => h('option', { value: s, selected: s === filters.status }, `has ${s}`)),
+    outcomes.map(([s, label]) => h('option', { value: s, selected: s === filters.status }, label)),
   )
   const control = (/** @type {string} */ label, /** @type {HTMLElement} */ input) =>
     h('div', { class: 'field' }, h('label', { for: input.id }, label), input)

@@ -8,7 +8,15 @@ import {
 import { confirmDialog } from '../dialog.js'
 import { h, replace } from '../dom.js'
 import { formatDuration } from '../format.js'
-import { codeBlock, badge, errorBox, notify, pageHeader, statusCodeBadge } from '../ui.js'
+import {
+  codeBlock,
+  badge,
+  errorBox,
+  failingText,
+  notify,
+  pageHeader,
+  statusCodeBadge,
+} from '../ui.js'
 import { deliveriesSection } from './deliveries.js'
 import { detailsCard, recoverCard, secretCard } from './subscription-panels.js'
 import { statsSection } from './subscription-stats.js'
@@ -113,7 +121,7 @@ export async function subscriptionDetailView({ main, params, signal }) {
     testResult,
     h('div', { class: 'grid-2' }, details, secretCard(subscription.id)),
     statsSection(subscription.id, signal),
-    recoverCard(subscription.id),
+    recoverCard(subscription),
     deliveriesSection(subscription.id, signal),
   )
 }
@@ -153,7 +161,13 @@ function headerOf(s, actions) {
   return [
     pageHeader(s.name, {
       back: { href: '#/subscriptions', label: 'Subscriptions' },
-      sub: h('p', { class: 'inline' }, badge(s.state), h('span', { class: 'url' }, s.config.url)),
+      sub: h(
+        'p',
+        { class: 'inline' },
+        badge(s.state),
+        s.health === 'failing' && badge('failing'),
+        h('span', { class: 'url' }, s.config.url),
+      ),
       actions: [
         test,
         toggle,
@@ -168,5 +182,23 @@ function headerOf(s, actions) {
         h('p', {}, h('strong', {}, 'Disabled. '), s.disabledReason ?? 'Its receiver kept failing.'),
         h('p', {}, 'Fix the receiver, then Enable it and recover what failed since it broke.'),
       ),
+    s.state !== 'disabled' &&
+      s.health === 'failing' &&
+      h(
+        'div',
+        { class: 'alert alert-bad', role: 'alert' },
+        h('p', {}, h('strong', {}, 'Failing. '), capitalized(failingText(s) ?? ''), '.'),
+        h(
+          'p',
+          {},
+          'Its deliveries wait for their retries. Fix the receiver, then Recover (below) ' +
+            'sends them all again now.',
+        ),
+      ),
   ]
+}
+
+/** @param {string} text */
+function capitalized(text) {
+  return text.charAt(0).toUpperCase() + text.slice(1)
 }

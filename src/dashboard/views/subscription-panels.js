@@ -118,15 +118,17 @@ export function secretCard(id) {
 }
 
 /**
- * "Recover failed since…": queues again every failed delivery since a time (24 hours ago by
- * default), for after a receiver outage.
+ * "Recover": sends again, now, every delivery that did not succeed (failed, or waiting for a
+ * retry) since a time: when the receiver started failing, else 24 hours ago.
  *
- * @param {string} id
+ * @param {import('../types.js').Subscription} s
  */
-export function recoverCard(id) {
+export function recoverCard(s) {
+  const id = s.id
+  const from = s.failingSince ? Date.parse(s.failingSince) - 60_000 : Date.now() - 24 * 3600_000
   const since = h('input', {
     type: 'datetime-local',
-    value: toLocalInput(new Date(Date.now() - 24 * 3600_000)),
+    value: toLocalInput(new Date(from)),
   })
   const result = h('p', { class: 'muted', 'aria-live': 'polite' })
   const submit = h('button', { type: 'submit', class: 'btn' }, 'Recover')
@@ -138,10 +140,12 @@ export function recoverCard(id) {
       'div',
       { class: 'inline-form' },
       field({
-        label: 'Recover failed since',
+        label: 'Send again what failed since',
         name: 'since',
         control: since,
-        hint: 'Your local time.',
+        hint: s.failingSince
+          ? 'Your local time; a minute before it started failing.'
+          : 'Your local time.',
       }),
       submit,
     ),
@@ -160,8 +164,8 @@ export function recoverCard(id) {
       const { queued } = await recoverSubscription(id, iso)
       result.textContent =
         queued === 0
-          ? 'Nothing to recover: no failed deliveries since then.'
-          : `${queued} ${queued === 1 ? 'delivery' : 'deliveries'} queued again.`
+          ? 'Nothing to recover: every delivery since then succeeded or is on its way.'
+          : `${queued} ${queued === 1 ? 'delivery' : 'deliveries'} queued, sending now.`
     } catch (err) {
       showProblem(form, err)
     } finally {
@@ -175,7 +179,8 @@ export function recoverCard(id) {
     h(
       'p',
       { class: 'muted' },
-      'After fixing a receiver, send again everything that failed since it broke.',
+      'After fixing a receiver, send again, now, everything that failed since it broke, ' +
+        'including deliveries still waiting for a retry.',
     ),
     form,
   )

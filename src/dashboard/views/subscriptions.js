@@ -7,6 +7,7 @@ import { dataRow, dataTable, pager } from '../table.js'
 import {
   badge,
   emptyState,
+  failingText,
   eventChips,
   notify,
   pageHeader,
@@ -19,22 +20,33 @@ import { openSubscriptionForm } from './subscription-form.js'
 /** @typedef {import('../types.js').Subscription} Subscription */
 /** @typedef {import('../types.js').StatsRow} StatsRow */
 
-const columns = ['Subscription', 'Events', 'State', 'Success, 24 h', 'Last delivery']
+const columns = ['Subscription', 'Events', 'State', 'Health', 'Success, 24 h', 'Last delivery']
 const states = ['active', 'paused', 'disabled']
 
 /**
- * `#/subscriptions`: the tenant's subscriptions with state, success rate and last delivery, a
- * state filter, and the button that creates one.
+ * `#/subscriptions`: the tenant's subscriptions with state, health, success rate and last
+ * delivery, failing ones first (in red), a state filter, and the button that creates one.
  *
  * @type {import('./context.js').View}
  */
 export async function subscriptionsView({ main, query, signal }) {
   const state = query.get('state') ?? ''
-  const [page, stats] = await Promise.all([
+  // Failing ones come first, whichever page they would be on; the newest-first pages after them
+  // leave them out.
+  const [failing, firstPage, stats] = await Promise.all([
+    state === 'disabled'
+      ? { data: [], nextCursor: null }
+      : listSubscriptions({ state, health: 'failing', limit: 100 }, signal),
     listSubscriptions({ state, limit: 50 }, signal),
     // The numbers are a help, not the point: the list still shows when they cannot be had.
     listSubscriptionStats(signal).catch(() => ({ data: [] })),
   ])
+  const pinned = new Set(failing.data.map((s) => s.id))
+  const rest = (/** @type {Subscription[]} */ subs) => subs.filter((s) => !pinned.has(s.id))
+  const page = {
+    data: [...failing.data, ...rest(firstPage.data)],
+    nextCursor: firstPage.nextCursor,
+  }
   const statsById = new Map(stats.data.map((s) => [s.subscriptionId, s]))
   const create = async () => {
     const created = await openSubscriptionForm()
@@ -96,7 +108,7 @@ export async function subscriptionsView({ main, query, signal }) {
             load: async (cursor) => {
               const next = await listSubscriptions({ state, limit: 50, cursor })
               return {
-                rows: next.data.map((s) => subscriptionRow(s, statsById.get(s.id))),
+                rows: rest(next.data).map((s) => subscriptionRow(s, statsById.get(s.id))),
                 next: next.nextCursor,
               }
             },
@@ -110,38 +122,52 @@ export async function subscriptionsView({ main, query, signal }) {
  * @param {StatsRow | undefined} stats
  */
 function subscriptionRow(s, stats) {
-  return dataRow(columns, [
-    h(
-      'div',
-      { class: 'stack' },
-      h('a', { href: link(['subscriptions', s.id]), class: 'strong' }, s.name),
-      h('span', { class: 'url' }, s.config.url),
-    ),
-    eventChips(s.events, 3),
-    badge(s.state),
-    stats
-      ? h(
-          'span',
-          {
-            class: stats.successRate !== null && stats.successRate < 0.9 ? 'rate rate-bad' : 'rate',
-          },
-          formatPercent(stats.successRate),
-          h(
+  const failing = failingText(s)
+  return dataRow(
+    columns,
+    [
+      h(
+        'div',
+        { class: 'stack' },
+        h('a', { href: link(['subscriptions', s.id]), class: 'strong' }, s.name),
+        h('span', { class: 'url' }, s.config.url),
+      ),
+      eventChips(s.events, 3),
+      badge(s.state),
+      failing
+        ? h(
+            'div',
+            { class: 'stack' },
+            badge('failing'),
+            h('span', { class: 'small bad-text' }, failing),
+          )
+        : badge(s.health),
+      stats
+        ? h(
             'span',
-            { class: 'muted' },
-            ` · ${stats.attempts} ${stats.attempts === 1 ? 'attempt' : 'attempts'}`,
-          ),
-        )
-      : h('span', { class: 'muted' }, 'no attempts'),
-    stats?.lastAttemptAt
-      ? h(
-          'span',
-          { class: 'inline' },
-          statusCodeBadge(stats.lastStatusCode),
-          timeAgo(stats.lastAttemptAt),
-        )
-      : h('span', { class: 'muted' }, 'never'),
-  ])
+            {
+              class:
+                stats.successRate !== null && stats.successRate < 0.9 ? 'rate rate-bad' : 'rate',
+            },
+            formatPercent(stats.successRate),
+            h(
+              'span',
+              { class: 'muted' },
+              ` · ${stats.attempts} ${stats.attempts === 1 ? 'attempt' : 'attempts'}`,
+            ),
+          )
+        : h('span', { class: 'muted' }, 'no attempts'),
+      stats?.lastAttemptAt
+        ? h(
+            'span',
+            { class: 'inline' },
+            statusCodeBadge(stats.lastStatusCode),
+            timeAgo(stats.lastAttemptAt),
+          )
+        : h('span', { class: 'muted' }, 'never'),
+    ],
+    failing ? { class: 'row-bad' } : {},
+  )
 }
 
 /** @param {string} state */

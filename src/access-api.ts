@@ -38,6 +38,8 @@ const maxKeyLength = 512
 const cacheMs = 10_000
 /** Verified keys kept at most; the oldest entry makes room. */
 const cacheLimit = 10_000
+/** Tenant ids `tenants.exists` remembers at most before it starts over. */
+const knownTenantsLimit = 100_000
 
 /** The SHA-256 of an API key, hex: the only form of a key the store keeps. */
 export function hashApiKey(key: string): string {
@@ -81,12 +83,16 @@ function roleNames(value: unknown): string[] {
 }
 
 /**
- * `hooks.tenants`: the tenants API keys belong to (the standalone server's admin routes).
+ * `hooks.tenants`: the tenants API keys belong to (the standalone server's admin routes). The
+ * engine itself does not check tenants: `publish` and `subscriptions` take any tenant id.
  *
  * @example await hooks.tenants.create({ id: 'acme', name: 'Acme Inc.' })
  */
 export class TenantsApi {
   readonly #ctx: EngineContext
+  // Tenants are never deleted, so an id once found stays true; ids not found are not kept, so
+  // a tenant another process creates is found on the next look-up.
+  readonly #known = new Set<string>()
 
   constructor(context: EngineContext) {
     this.#ctx = context
@@ -104,7 +110,19 @@ export class TenantsApi {
       createdAt: new Date(this.#ctx.options.now()).toISOString(),
     }
     await this.#ctx.store.insertTenant(tenant)
+    this.#remember(tenant.id)
     return tenant
+  }
+
+  /**
+   * Whether the tenant exists: asks the store only about an id it has not found before, so the
+   * server can check the tenant an admin key acts for on every request.
+   */
+  async exists(id: string): Promise<boolean> {
+    if (this.#known.has(id)) return true
+    const found = (await this.#ctx.store.getTenant(id)) !== null
+    if (found) this.#remember(id)
+    return found
   }
 
   /** Every tenant, by id. */
@@ -117,6 +135,11 @@ export class TenantsApi {
     const tenant = await this.#ctx.store.getTenant(id)
     if (tenant === null) throw new NotFoundError('tenant', id)
     return tenant
+  }
+
+  #remember(id: string): void {
+    if (this.#known.size >= knownTenantsLimit) this.#known.clear()
+    this.#known.add(id)
   }
 }
 

@@ -39,7 +39,8 @@ export type RouteAccess = Role | 'authenticated' | 'public'
 
 /**
  * The header with which an admin key acts for one tenant (the dashboard's tenant picker). Only
- * callers with the admin role may send it; others get a 403.
+ * callers with the admin role may send it; others get a 403. With API keys, a tenant that does
+ * not exist answers 404 `tenant_not_found`.
  */
 export const tenantHeader = 'hookrelay-tenant'
 
@@ -74,6 +75,11 @@ export interface AuthorizeOptions {
   roles: RoleNames | null
   /** Requests per second per caller; 0 turns the limit off. */
   rateLimit: number
+  /**
+   * Whether the tenant named by `Hookrelay-Tenant` exists (404 `tenant_not_found` if not).
+   * Undefined takes any tenant id: with the host's `authenticate`, tenants are the host's.
+   */
+  tenantExists?: (id: string) => Promise<boolean>
 }
 
 /**
@@ -122,7 +128,12 @@ export function authorize(options: AuthorizeOptions) {
       if (!isAdmin || principal.tenant !== null) {
         throw new HttpProblem(403, 'forbidden', `only admin keys may send ${tenantHeader}`)
       }
-      principal = { ...principal, tenant: validTenant(actingFor, 'Hookrelay-Tenant') }
+      const tenant = validTenant(actingFor, 'Hookrelay-Tenant')
+      // Acting for a mistyped tenant would otherwise show an empty tenant, or write into one.
+      if (options.tenantExists !== undefined && !(await options.tenantExists(tenant))) {
+        throw new HttpProblem(404, 'tenant_not_found', `no tenant "${tenant}" exists`)
+      }
+      principal = { ...principal, tenant }
     }
     request.principal = principal
   }

@@ -77,12 +77,16 @@ export const hookrelayPlugin: FastifyPluginAsync<HookrelayPluginOptions> = async
 
   const roles = options.roles === null ? null : { ...defaultRoleNames, ...(options.roles ?? {}) }
   app.decorateRequest('principal', null)
+  // With API keys, tenants are the ones the admin routes made; the host's own authenticate
+  // brings its own tenants, which Hookrelay has never heard of.
+  const apiKeys = options.authenticate === undefined
   app.addHook(
     'onRequest',
     authorize({
       authenticate: options.authenticate ?? apiKeyAuthenticate(hooks),
       roles,
       rateLimit: options.rateLimit ?? 1_000,
+      ...(apiKeys ? { tenantExists: (id: string) => hooks.tenants.exists(id) } : {}),
     }),
   )
 
@@ -91,7 +95,7 @@ export const hookrelayPlugin: FastifyPluginAsync<HookrelayPluginOptions> = async
   eventRoutes(app, hooks)
   meRoutes(app)
   eventTypeRoutes(app, hooks)
-  if (options.admin ?? options.authenticate === undefined) adminRoutes(app, hooks)
+  if (options.admin ?? apiKeys) adminRoutes(app, hooks)
 }
 
 export default hookrelayPlugin

@@ -10,6 +10,7 @@ export type ProblemCode =
   | 'unauthorized'
   | 'forbidden'
   | 'rate_limited'
+  | 'tenant_not_found'
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'invalid_json'
@@ -39,6 +40,7 @@ const titles: Record<ProblemCode, string> = {
   unauthorized: 'Unauthorized',
   forbidden: 'Forbidden',
   rate_limited: 'Too many requests',
+  tenant_not_found: 'No such tenant',
   payload_too_large: 'Payload too large',
   unsupported_media_type: 'Unsupported media type',
   invalid_json: 'Invalid JSON',

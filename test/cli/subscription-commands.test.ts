@@ -162,4 +162,15 @@ describe('hookrelay subscriptions update, test, delete', () => {
     const refused = failure(await hookrelay(['subs', 'list'], admin))
     assert.match(refused, /^error: .* \(forbidden, HTTP 403\)$/)
   })
+
+  it('fails in one line naming a tenant that does not exist, for --as-tenant', async () => {
+    const admin = t.asAdmin()
+    for (const args of [
+      ['subs', 'list'],
+      ['publish', 'order.created', '{}'],
+    ]) {
+      const line = failure(await hookrelay([...args, '--as-tenant', 'acme-typo'], admin))
+      assert.equal(line, 'error: no tenant "acme-typo" exists (tenant_not_found, HTTP 404)')
+    }
+  })
 })

@@ -1,4 +1,5 @@
 import { CliError } from './cli-error.ts'
+import { connectionFailure } from './net-address.ts'
 
 /** Where the client calls, and as whom. */
 export interface ApiClientOptions {
@@ -119,16 +120,7 @@ export class ApiClient {
       })
     }
     const code = error.cause.code ?? ''
-    const reasons: Record<string, string> = {
-      ECONNREFUSED: 'connection refused',
-      ENOTFOUND: 'no such host',
-      EAI_AGAIN: 'no such host',
-      ECONNRESET: 'the connection was reset',
-      ETIMEDOUT: 'the connection timed out',
-      UND_ERR_CONNECT_TIMEOUT: 'the connection timed out',
-      EHOSTUNREACH: 'host unreachable',
-    }
-    const reason = reasons[code] ?? (error.cause as Error).message ?? code
+    const reason = connectionFailure(code) ?? (error.cause as Error).message ?? code
     return new CliError(`cannot reach ${this.url}: ${reason}`, { cause: err })
   }
 }

@@ -1,3 +1,4 @@
+import type { ForwardResult } from './listen-forward.ts'
 import type { ReceivedWebhook } from './listen-server.ts'
 
 /** Emphasis for the human view; the identity when colours are off. */
@@ -11,7 +12,8 @@ const maxLineLength = 200
 
 /**
  * The human view of one request: a line with the time, method, path, answered status, event type
- * and id; the signature verdict; the body pretty-printed when it is JSON, cut after 40 lines.
+ * and id; the signature verdict; what the `--forward-to` app answered; the body pretty-printed
+ * when it is JSON, cut after 40 lines.
  *
  * @example
  * process.stdout.write(formatWebhook(request))
@@ -20,6 +22,7 @@ export function formatWebhook(request: ReceivedWebhook, style: ListenStyle = pla
   const event = [request.type ?? '(no event type)', request.id ?? '(no id)'].join('  ')
   const head = `${style('dim', clock(request.at))}  ${style('bold', `${request.method} ${request.path}`)}  → ${request.status}  ${event}`
   const lines = [head, `  ${verdictText(request, style)}`]
+  if (request.forward !== null) lines.push(`  ${forwardText(request.forward, style)}`)
   const body = bodyLines(request)
   if (body.length > 0) lines.push(...body.map((line) => `  ${line}`))
   return `${lines.join('\n')}\n\n`
@@ -41,6 +44,7 @@ export function formatWebhookJson(request: ReceivedWebhook): string {
     signature: verdict.kind === 'unchecked' ? 'not checked' : verdict.kind,
     scheme: verdict.kind === 'unchecked' ? null : verdict.scheme,
     reason: verdict.kind === 'valid' ? null : verdict.reason,
+    forward: forwardJson(request.forward),
     headers: request.headers,
     body: request.json === undefined ? request.body.toString('utf8') : request.json,
   })}\n`
@@ -63,6 +67,24 @@ function verdictText(request: ReceivedWebhook, style: ListenStyle): string {
       throw new Error(`unknown verdict ${String(unknown)}`)
     }
   }
+}
+
+function forwardText(forward: ForwardResult, style: ListenStyle): string {
+  if (forward.kind === 'failed') {
+    return style('red', `✘ not forwarded to ${forward.url}: ${forward.reason} (answered 502)`)
+  }
+  const ok = forward.status >= 200 && forward.status < 300
+  return style(
+    ok ? 'green' : 'red',
+    `↪ forwarded to ${forward.url}: the app answered ${forward.status}`,
+  )
+}
+
+function forwardJson(forward: ForwardResult | null) {
+  if (forward === null) return null
+  return forward.kind === 'answered'
+    ? { url: forward.url, status: forward.status, error: null }
+    : { url: forward.url, status: null, error: forward.reason }
 }
 
 function bodyLines(request: ReceivedWebhook): string[] {

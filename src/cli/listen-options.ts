@@ -11,6 +11,7 @@ export interface ListenFlags {
   secret?: string[]
   scheme?: string
   status?: string
+  forwardTo?: string
   json?: boolean
 }
 
@@ -28,6 +29,8 @@ export interface ListenOptions {
   scheme: SignatureScheme | null
   /** The status answered. Default is 200. */
   status: number
+  /** The app each webhook is forwarded to, whose answer is the listener's; default null. */
+  forwardTo: string | null
   /** One JSON object per line instead of the human view. Default is false. */
   json: boolean
 }
@@ -47,6 +50,9 @@ export function resolveListenOptions(
   const secrets = flags.secret ?? (fromEnv === '' ? [] : [fromEnv])
   if (secrets.some((secret) => secret === '')) throw new CliError('--secret must not be empty')
   if (flags.host?.trim() === '') throw new CliError('--host must not be empty')
+  if (flags.status !== undefined && flags.forwardTo !== undefined) {
+    throw new CliError("--status and --forward-to do not go together: the app's answer is sent")
+  }
   return {
     port: wholeNumberFlag(flags.port, '--port', 9000, 0, 65_535),
     host: flags.host ?? '127.0.0.1',
@@ -55,6 +61,7 @@ export function resolveListenOptions(
     scheme: scheme(flags.scheme),
     // 1xx is not a final answer, and below 100 is no status at all.
     status: wholeNumberFlag(flags.status, '--status', 200, 200, 599),
+    forwardTo: forwardTo(flags.forwardTo),
     json: flags.json === true,
   }
 }
@@ -63,6 +70,20 @@ function path(raw: string | undefined): string | null {
   if (raw === undefined) return null
   if (!raw.startsWith('/') || /[?#\s]/.test(raw)) {
     throw new CliError(`--path must start with / and hold no query, like /webhooks, not "${raw}"`)
+  }
+  return raw
+}
+
+function forwardTo(raw: string | undefined): string | null {
+  if (raw === undefined) return null
+  let url: URL | null = null
+  try {
+    url = new URL(raw)
+  } catch {}
+  if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new CliError(
+      `--forward-to must be an http:// or https:// URL, like http://127.0.0.1:3000/webhooks, not "${raw}"`,
+    )
   }
   return raw
 }

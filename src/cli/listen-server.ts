@@ -7,6 +7,7 @@ import {
   type Verdict,
   type WebhookSummary,
 } from './listen-check.ts'
+import { createForwarder, type Forwarder, type ForwardResult } from './listen-forward.ts'
 import { listenError, reachableUrl } from './net-address.ts'
 
 /** The most of a request body kept and checked: 10 MiB. A bigger one answers 413. */
@@ -25,6 +26,11 @@ export interface ListenServerOptions {
   scheme: SignatureScheme | null
   /** The status answered to every accepted request, whatever its signature. */
   status: number
+  /**
+   * The URL every accepted request is forwarded to, whose answer (status, content type, body) is
+   * then the listener's instead of `status`; 502 when it cannot be had. Null forwards nothing.
+   */
+  forwardTo: string | null
   /** Called once per request, after it was answered. */
   onRequest(request: ReceivedWebhook): void
 }
@@ -41,6 +47,8 @@ export interface ReceivedWebhook extends WebhookSummary {
   verdict: Verdict
   /** The status answered. */
   status: number
+  /** What the `forwardTo` app answered; null when nothing was forwarded. */
+  forward: ForwardResult | null
 }
 
 /** A running listener. */
@@ -63,6 +71,8 @@ export interface ListenServer {
  *   secrets: [secret], scheme: null, status: 200, onRequest: (r) => console.log(r.verdict) })
  */
 export async function startListenServer(options: ListenServerOptions): Promise<ListenServer> {
+  const forwarder: Forwarder | null =
+    options.forwardTo === null ? null : createForwarder(options.forwardTo)
   const server = createServer((req, res) => {
     const at = new Date()
     const target = req.url ?? '/'
@@ -72,12 +82,13 @@ export async function startListenServer(options: ListenServerOptions): Promise<L
       size += chunk.length
       if (size <= maxListenBodyBytes) chunks.push(chunk)
     })
-    req.on('end', () => {
+    req.on('end', async () => {
       const pathname = target.split('?', 1)[0] ?? target
       const tooLarge = size > maxListenBodyBytes
       const body = tooLarge ? Buffer.alloc(0) : Buffer.concat(chunks)
       let status = options.status
       let verdict: Verdict
+      let forward: ForwardResult | null = null
       if (options.path !== null && pathname !== options.path) {
         status = 404
         verdict = { kind: 'unchecked', reason: `not the --path ${options.path}` }
@@ -87,8 +98,22 @@ export async function startListenServer(options: ListenServerOptions): Promise<L
       } else {
         const { secrets, scheme } = options
         verdict = checkSignature({ headers: req.headers, body, secrets, scheme })
+        // An invalid signature is forwarded too: whether the app refuses it is worth seeing.
+        const method = req.method ?? 'POST'
+        forward = (await forwarder?.forward({ method, rawHeaders: req.rawHeaders, body })) ?? null
       }
-      res.writeHead(status, { 'content-length': '0' }).end()
+      if (forward === null) {
+        res.writeHead(status, { 'content-length': '0' }).end()
+      } else if (forward.kind === 'answered') {
+        status = forward.status
+        res.statusCode = status
+        if (forward.contentType !== null) res.setHeader('content-type', forward.contentType)
+        res.end(forward.body)
+      } else {
+        status = 502
+        const text = `hookrelay listen could not forward to ${forward.url}: ${forward.reason}\n`
+        res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(text)
+      }
       options.onRequest({
         at,
         method: req.method ?? 'GET',
@@ -98,6 +123,7 @@ export async function startListenServer(options: ListenServerOptions): Promise<L
         ...summarizeWebhook(req.headers, body),
         verdict,
         status,
+        forward,
       })
     })
   })
@@ -111,11 +137,11 @@ export async function startListenServer(options: ListenServerOptions): Promise<L
     url: `${reachableUrl(options.host, port)}${options.path ?? '/'}`,
     port,
     close() {
-      closed ??= new Promise((resolve) => {
+      closed ??= new Promise<void>((resolve) => {
         server.close(() => resolve())
         // Senders keep connections alive; waiting for them to go idle would delay Ctrl-C.
         server.closeAllConnections()
-      })
+      }).then(() => forwarder?.close())
       return closed
     },
   }

@@ -26,3 +26,26 @@ export function listenError(err: unknown, host: string, port: number): CliError 
           : (message.split('\n')[0] ?? message)
   return new CliError(`cannot listen on ${host} port ${port}: ${why}`, { cause: err })
 }
+
+// Node's and undici's codes for a connection that could not be made or was lost, in words.
+const connectionFailures: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'no such host',
+  EAI_AGAIN: 'no such host',
+  ECONNRESET: 'the connection was reset',
+  ETIMEDOUT: 'the connection timed out',
+  UND_ERR_CONNECT_TIMEOUT: 'the connection timed out',
+  EHOSTUNREACH: 'host unreachable',
+  UND_ERR_SOCKET: 'the connection was closed before an answer',
+}
+
+/**
+ * Why a connection failed, in words, from a Node or undici error `code`; undefined for a code
+ * it does not know.
+ *
+ * @example
+ * connectionFailure('ECONNREFUSED') // 'connection refused'
+ */
+export function connectionFailure(code: unknown): string | undefined {
+  return typeof code === 'string' ? connectionFailures[code] : undefined
+}

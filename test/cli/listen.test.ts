@@ -1,46 +1,10 @@
 import assert from 'node:assert/strict'
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test'
 import { formatWebhook, formatWebhookJson } from '../../src/cli/listen-format.ts'
-import {
-  type ListenServer,
-  type ReceivedWebhook,
-  startListenServer,
-} from '../../src/cli/listen-server.ts'
-import { silentLogger } from '../../src/core/logger.ts'
-import type { SignatureScheme } from '../../src/core/signing/index.ts'
-import { createHookrelay, generateSecret, type Hookrelay } from '../../src/index.ts'
+import type { ListenServer, ReceivedWebhook } from '../../src/cli/listen-server.ts'
+import { generateSecret, type Hookrelay } from '../../src/index.ts'
+import { deliver, engine, startListener } from './listen-support.ts'
 import { type CliProcess, runCli, stop } from './serve-process.ts'
-
-// The real clock, not the test clock of test/support: the listener checks webhook-timestamp
-// against now, within 5 minutes.
-async function engine(): Promise<Hookrelay> {
-  return createHookrelay({
-    database: ':memory:',
-    allowPrivateNetworks: ['127.0.0.0/8'],
-    worker: false,
-    jitter: 0,
-    logger: silentLogger,
-  })
-}
-
-/** Subscribes `url` with `secret`, publishes one order.created, delivers it; its attempts. */
-async function deliver(
-  hooks: Hookrelay,
-  url: string,
-  secret: string,
-  scheme: SignatureScheme = 'standard',
-) {
-  await hooks.subscriptions.create({
-    name: `listener ${scheme}`,
-    events: ['order.created'],
-    config: { url, secret },
-    signatureScheme: scheme,
-  })
-  const event = await hooks.publish({ type: 'order.created', data: { id: 42 } })
-  await hooks.drain()
-  const { attempts } = await hooks.events.get(event.id)
-  return { event, attempts }
-}
 
 /** With --json the start line goes to stderr, which `waitFor` does not watch: poll it. */
 async function startedOnStderr(cli: CliProcess): Promise<string> {
@@ -62,12 +26,9 @@ describe('listen server', () => {
   beforeEach(async () => {
     hooks = await engine()
     received = []
-    server = await startListenServer({
-      port: 0,
-      host: '127.0.0.1',
+    server = await startListener({
       path: '/webhooks',
       secrets: [generateSecret(), secret],
-      scheme: null,
       status: 202,
       onRequest: (request) => received.push(request),
     })
@@ -182,15 +143,7 @@ describe('hookrelay listen', () => {
   })
 
   it('fails in one line when the port is in use', async () => {
-    const taken = await startListenServer({
-      port: 0,
-      host: '127.0.0.1',
-      path: null,
-      secrets: [],
-      scheme: null,
-      status: 200,
-      onRequest: () => {},
-    })
+    const taken = await startListener()
     try {
       const second = runCli(['listen', '--port', String(taken.port)])
       assert.equal(await second.exited, 1)

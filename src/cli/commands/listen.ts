@@ -25,15 +25,23 @@ export function addListenCommand(program: Command): void {
       'standard | github | servicestack | superoffice (default: detected from the headers)',
     )
     .option('--status <code>', 'status to answer every request with, 200-599 (default 200)')
+    .option(
+      '--forward-to <url>',
+      'send each webhook on to this URL (your app) with its headers and body as received, and ' +
+        "answer with the app's status and body; 502 when it cannot be reached",
+    )
     .option('--json', 'print one JSON object per request instead of the readable view')
     .addHelpText(
       'after',
       `
-Example:
+Examples:
   hookrelay listen --port 9000 --path /webhooks --secret "$SECRET"
   # then subscribe http://127.0.0.1:9000/webhooks (serve needs --allow-private 127.0.0.0/8)
+  hookrelay listen --port 9000 --secret "$SECRET" --forward-to http://127.0.0.1:3000/webhooks
+  # your app on port 3000 gets each webhook, signature intact, and its answer goes back
 
-An invalid signature is shown, but still answered with --status: this is a debugging tool.`,
+An invalid signature is shown, but still answered with --status (or forwarded): this is a
+debugging tool.`,
     )
     .action(async (flags: ListenFlags) => {
       const options = resolveListenOptions(flags, process.env)
@@ -67,9 +75,13 @@ function startText(url: string, options: ListenOptions): string {
       ? 'not checking signatures: no --secret or HOOKRELAY_SECRET'
       : `checking signatures with ${secrets} secret${secrets === 1 ? '' : 's'}` +
         (options.scheme === null ? ', scheme detected from the headers' : `, ${options.scheme}`)
+  const answering =
+    options.forwardTo === null
+      ? `Answering ${options.status}`
+      : `Forwarding to ${options.forwardTo} and answering what it answers`
   return (
     `Listening for webhooks on ${url}${accepts}: subscribe this URL.\n` +
-    `Answering ${options.status}, ${checking}. Ctrl-C to stop.\n\n`
+    `${answering}, ${checking}. Ctrl-C to stop.\n\n`
   )
 }
 

@@ -145,6 +145,20 @@ interface ProblemFields {
   code?: unknown
 }
 
+/** An error answer of the server, as one line, with its status and problem `code` kept. */
+export class ApiError extends CliError {
+  override name = 'ApiError'
+  readonly status: number
+  /** The problem details' `code`; null when the answer was not a problem. */
+  readonly code: string | null
+
+  constructor(message: string, status: number, code: string | null) {
+    super(message)
+    this.status = status
+    this.code = code
+  }
+}
+
 /**
  * The one line for an error answer: the problem details' `detail`, `code` and status; for an
  * answer that is not a problem (a proxy's error page, another server), the status and what was
@@ -155,7 +169,7 @@ export function problemError(
   contentType: string,
   text: string,
   request: string,
-): CliError {
+): ApiError {
   let problem: ProblemFields | null = null
   if (/json/.test(contentType)) {
     try {
@@ -164,8 +178,9 @@ export function problemError(
   }
   const detail = problem?.detail ?? problem?.title
   if (typeof detail === 'string' && typeof problem?.code === 'string') {
-    return new CliError(`${detail} (${problem.code}, HTTP ${status})`)
+    return new ApiError(`${detail} (${problem.code}, HTTP ${status})`, status, problem.code)
   }
   const snippet = text.trim().split('\n')[0]?.slice(0, 200) ?? ''
-  return new CliError(`${request} answered HTTP ${status}${snippet === '' ? '' : `: ${snippet}`}`)
+  const line = `${request} answered HTTP ${status}${snippet === '' ? '' : `: ${snippet}`}`
+  return new ApiError(line, status, null)
 }

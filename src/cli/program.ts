@@ -8,6 +8,7 @@ import { addPublishCommand } from './commands/publish.ts'
 import { addRecoverCommand } from './commands/recover.ts'
 import { addSubscriptionsCommand } from './commands/subscriptions.ts'
 import { addTenantsCommand } from './commands/tenants.ts'
+import { addTriggerCommand } from './commands/trigger.ts'
 import { addServeCommand } from './serve.ts'
 import { packageVersion } from './version.ts'
 
@@ -28,6 +29,7 @@ export function createProgram(): Command {
   addServeCommand(program)
   // The client commands: each calls a running server over its REST API, loading no server code.
   addPublishCommand(program)
+  addTriggerCommand(program)
   addSubscriptionsCommand(program)
   addEventsCommand(program)
   addDeliveriesCommand(program)

@@ -41,6 +41,7 @@ const commands = [
   ['tenants'],
   ['tenants', 'create'],
   ['tenants', 'list'],
+  ['trigger'],
 ]
 
 describe('hookrelay client commands, help and failures', () => {

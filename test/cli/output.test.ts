@@ -150,17 +150,16 @@ describe('the API client', () => {
       detail: 'event evt_1 not found',
       code: 'not_found',
     })
-    assert.equal(
-      problemError(404, 'application/problem+json', problem, 'GET /x').message,
-      'event evt_1 not found (not_found, HTTP 404)',
-    )
+    const notFound = problemError(404, 'application/problem+json', problem, 'GET /x')
+    assert.equal(notFound.message, 'event evt_1 not found (not_found, HTTP 404)')
+    assert.equal(notFound.status, 404)
+    assert.equal(notFound.code, 'not_found')
     assert.equal(
       problemError(502, 'text/html', '<html>Bad gateway</html>\n<p>more</p>', 'GET /x').message,
       'GET /x answered HTTP 502: <html>Bad gateway</html>',
     )
-    assert.equal(
-      problemError(500, 'application/json', '{', 'POST /y').message,
-      'POST /y answered HTTP 500: {',
-    )
+    const notProblem = problemError(500, 'application/json', '{', 'POST /y')
+    assert.equal(notProblem.message, 'POST /y answered HTTP 500: {')
+    assert.equal(notProblem.code, null)
   })
 })

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import type { Command } from 'commander'
+import type { ApiClient } from '../api-client.ts'
 import { type ApiFlags, apiCommand, clientFor, show } from '../api-command.ts'
 import { CliError } from '../cli-error.ts'
 import { plural } from '../output.ts'
@@ -14,6 +15,13 @@ interface Published {
   id: string
   type: string
   deliveries: number
+}
+
+/** The body of `POST /webhooks/events`. */
+export interface PublishBody {
+  type: string
+  data?: unknown
+  idempotencyKey?: string
 }
 
 /** Adds `hookrelay publish <type> [data]`: publishes one event. */
@@ -33,17 +41,31 @@ export function addPublishCommand(program: Command): void {
     .action(async (type: string, data: string | undefined, flags: PublishFlags) => {
       const client = clientFor(flags)
       const payload = await readData(data, flags.file)
-      const answer = await client.post<Published>('/webhooks/events', {
+      await publishAndShow(client, flags, {
         type,
         ...(payload === undefined ? {} : { data: payload.value }),
         ...(flags.idempotencyKey === undefined ? {} : { idempotencyKey: flags.idempotencyKey }),
       })
-      show(flags, answer, ({ id, deliveries }) =>
-        process.stdout.write(
-          `Published ${id} (${type}): ${plural(deliveries, 'delivery', 'deliveries')}\n`,
-        ),
-      )
     })
+}
+
+/**
+ * Publishes through the REST API and prints the event id and how many deliveries it made, with
+ * `note` (where the data came from) beside the type; with `--json`, the API's answer.
+ */
+export async function publishAndShow(
+  client: ApiClient,
+  flags: ApiFlags,
+  body: PublishBody,
+  note?: string,
+): Promise<void> {
+  const answer = await client.post<Published>('/webhooks/events', body)
+  const about = note === undefined ? body.type : `${body.type}, ${note}`
+  show(flags, answer, ({ id, deliveries }) =>
+    process.stdout.write(
+      `Published ${id} (${about}): ${plural(deliveries, 'delivery', 'deliveries')}\n`,
+    ),
+  )
 }
 
 /**
@@ -79,7 +101,8 @@ async function readData(
   return { value: parseJson(text, 'stdin') }
 }
 
-function parseJson(text: string, source: string): unknown {
+/** `text` parsed as JSON; a CliError naming `source` when it is not JSON. */
+export function parseJson(text: string, source: string): unknown {
   try {
     return JSON.parse(text)
   } catch (err) {

@@ -6,7 +6,8 @@ import type { RoleNames } from './auth.ts'
 import { dashboard } from './dashboard.ts'
 import { createMetrics } from './metrics.ts'
 import { hookrelayPlugin } from './plugin.ts'
-import { errorHandler, HttpProblem } from './problem.ts'
+import { errorHandler } from './problem.ts'
+import { routeNotFound } from './route-not-found.ts'
 import { schemas } from './schemas.ts'
 
 /** The most a request body may be: 1 MiB (413 above). */
@@ -50,9 +51,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   })
   for (const schema of schemas) app.addSchema(schema)
   app.setErrorHandler(errorHandler)
-  app.setNotFoundHandler(() => {
-    throw new HttpProblem(404, 'route_not_found', 'no route matches this method and path')
-  })
+  app.setNotFoundHandler(routeNotFound)
 
   await app.register(swagger, {
     openapi: {

@@ -8,7 +8,8 @@ import {
   defaultRoleNames,
   type RoleNames,
 } from './auth.ts'
-import { errorHandler, HttpProblem } from './problem.ts'
+import { errorHandler } from './problem.ts'
+import { routeNotFound } from './route-not-found.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { eventTypeRoutes } from './routes/event-types.ts'
 import { eventRoutes } from './routes/events.ts'
@@ -70,9 +71,7 @@ export const hookrelayPlugin: FastifyPluginAsync<HookrelayPluginOptions> = async
   // Fastify allows one 404 handler per prefix: under its own prefix the plugin answers unknown
   // routes with a problem; without one, the 404 handler is the host's (buildServer sets its own).
   if (app.prefix !== '') {
-    app.setNotFoundHandler(() => {
-      throw new HttpProblem(404, 'route_not_found', 'no route matches this method and path')
-    })
+    app.setNotFoundHandler(routeNotFound)
   }
 
   const roles = options.roles === null ? null : { ...defaultRoleNames, ...(options.roles ?? {}) }

@@ -15,6 +15,7 @@ export type ProblemCode =
   | 'unsupported_media_type'
   | 'invalid_json'
   | 'route_not_found'
+  | 'method_not_allowed'
   | 'internal'
 
 /** An RFC 9457 problem details object. */
@@ -45,6 +46,7 @@ const titles: Record<ProblemCode, string> = {
   unsupported_media_type: 'Unsupported media type',
   invalid_json: 'Invalid JSON',
   route_not_found: 'No such route',
+  method_not_allowed: 'Method not allowed',
   internal: 'Internal error',
 }
 

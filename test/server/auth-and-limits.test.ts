@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { bodyLimit } from '../../src/server/app.ts'
-import { assertProblem, startServer, subscriptionBody, useServer } from '../support/server.ts'
+import {
+  assertProblem,
+  type Method,
+  startServer,
+  subscriptionBody,
+  useServer,
+} from '../support/server.ts'
 
 const t = useServer()
 const url = (path: string) => `${t.receiver.url}${path}`
@@ -259,7 +265,34 @@ describe('request limits and problem details', () => {
       assertProblem(response, 404, 'route_not_found')
       assert.equal(response.body.instance, '/webhooks/nothing-here')
     }
-    assertProblem(await t.call(null, 'PATCH', '/healthz'), 404, 'route_not_found')
+  })
+
+  it('answers a wrong method on a known path with 405 and the methods it takes in Allow', async () => {
+    const sub = await t.call(t.keys.acme.user, 'POST', '/webhooks/subscriptions', {
+      ...subscriptionBody(url('/405')),
+    })
+    const cases: [Method, string, string][] = [
+      ['PATCH', `/webhooks/subscriptions/${sub.body.id}`, 'GET, HEAD, DELETE, PUT'],
+      ['DELETE', '/webhooks/subscriptions?limit=5', 'GET, HEAD, POST'],
+      ['GET', `/webhooks/subscriptions/${sub.body.id}/rotate-secret`, 'POST'],
+      ['PATCH', '/healthz', 'GET, HEAD'],
+    ]
+    for (const [method, path, allow] of cases) {
+      for (const key of [t.keys.acme.user, null]) {
+        const response = await t.call(key, method, path)
+        assertProblem(response, 405, 'method_not_allowed', null)
+        assert.equal(response.headers.allow, allow, `${method} ${path}`)
+        assert.equal(
+          response.body.detail,
+          `${method} is not allowed on this path; it takes ${allow}`,
+        )
+        assert.equal(response.body.instance, path)
+      }
+    }
+    // Nothing was changed by the refused calls.
+    const after = await t.call(t.keys.acme.user, 'GET', `/webhooks/subscriptions/${sub.body.id}`)
+    assert.equal(after.status, 200)
+    assertProblem(await t.call(null, 'PATCH', '/webhooks/nothing-here'), 404, 'route_not_found')
   })
 
   it('refuses an unknown body field with 400 naming it, writing nothing', async () => {

@@ -183,6 +183,9 @@ describe('the Fastify plugin in a host app', () => {
       'events',
     )
     assertProblem(await call('acme', 'GET', '/api/webhooks/nowhere'), 404, 'route_not_found')
+    const wrongMethod = await call('acme', 'PUT', '/api/webhooks/events')
+    assertProblem(wrongMethod, 405, 'method_not_allowed')
+    assert.equal(wrongMethod.headers.allow, 'GET, HEAD, POST')
   })
 
   it('mounts no admin routes when the host authenticates', async () => {

@@ -71,6 +71,8 @@ export function apiKeyAuthenticate(hooks: Hookrelay): Authenticate {
 /** Options of `authorize`. */
 export interface AuthorizeOptions {
   authenticate: Authenticate
+  /** The detail of a 401, when `authenticate` answers null: what identifies a caller. */
+  unidentified: string
   /** Null switches role checks off (the host's `authenticate` decides everything). */
   roles: RoleNames | null
   /** Requests per second per caller; 0 turns the limit off. */
@@ -94,7 +96,7 @@ export function authorize(options: AuthorizeOptions) {
     if (access === 'public') return
     let principal = await options.authenticate(request)
     if (principal === null) {
-      throw new HttpProblem(401, 'unauthorized', 'send a valid API key as Authorization: Bearer', {
+      throw new HttpProblem(401, 'unauthorized', options.unidentified, {
         'www-authenticate': 'Bearer',
       })
     }

@@ -83,6 +83,11 @@ export const hookrelayPlugin: FastifyPluginAsync<HookrelayPluginOptions> = async
     'onRequest',
     authorize({
       authenticate: options.authenticate ?? apiKeyAuthenticate(hooks),
+      // A host that authenticates its own way has no API keys: a 401 must not ask for one.
+      unidentified:
+        options.authenticate === undefined
+          ? 'send a valid API key as Authorization: Bearer'
+          : "the host app's authenticate did not identify the caller",
       roles,
       rateLimit: options.rateLimit ?? 1_000,
       ...(apiKeys ? { tenantExists: (id: string) => hooks.tenants.exists(id) } : {}),

@@ -30,6 +30,7 @@ describe('authentication', () => {
         headers ?? {},
       )
       assertProblem(response, 401, 'unauthorized', null)
+      assert.equal(response.body.detail, 'send a valid API key as Authorization: Bearer')
       assert.equal(response.headers['www-authenticate'], 'Bearer')
     }
     const ok = await t.call(null, 'GET', '/webhooks/subscriptions', undefined, {

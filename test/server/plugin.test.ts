@@ -134,9 +134,10 @@ describe('the Fastify plugin in a host app', () => {
     assert.equal(ours.body.data.length, 1)
   })
 
-  it('answers 401 when authenticate finds no principal', async () => {
+  it('answers 401 when authenticate finds no principal, without asking for an API key', async () => {
     const response = await call(null, 'GET', '/api/webhooks/subscriptions')
     assertProblem(response, 401, 'unauthorized')
+    assert.equal(response.body.detail, "the host app's authenticate did not identify the caller")
     assertProblem(
       await call(null, 'POST', '/api/webhooks/events', { type: 'a.b' }),
       401,

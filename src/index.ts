@@ -42,4 +42,9 @@ export {
 export type { EventListener } from './listeners.ts'
 export type { HookrelayOptions } from './options.ts'
 export type * from './store/store.ts'
-export type { CreatedSubscription, PingResult, SubscriptionListQuery } from './subscriptions-api.ts'
+export type {
+  CreatedSubscription,
+  PingResult,
+  RotatedSecret,
+  SubscriptionListQuery,
+} from './subscriptions-api.ts'

@@ -39,6 +39,17 @@ export interface PingResult {
   error: string | null
 }
 
+/** The answer of `subscriptions.rotateSecret`. */
+export interface RotatedSecret {
+  /** The secret that signs from now on. */
+  secret: string
+  /**
+   * When the secret it replaced stops signing (ISO 8601), so receivers know how long they have to
+   * switch; null when no other secret still signs.
+   */
+  previousExpiresAt: string | null
+}
+
 /** Filters of `subscriptions.list`. */
 export interface SubscriptionListQuery {
   tenant?: string
@@ -197,11 +208,11 @@ export class SubscriptionsApi {
    * Replaces the signing secret (a new one is generated unless given); the old one keeps signing
    * for 24 h so receivers can switch over.
    */
-  rotateSecret(id: string, options: { secret?: string } = {}): Promise<{ secret: string }> {
+  rotateSecret(id: string, options: { secret?: string } = {}): Promise<RotatedSecret> {
     return this.#ctx.lock.run(id, () => this.#rotateSecret(id, options))
   }
 
-  async #rotateSecret(id: string, options: { secret?: string }): Promise<{ secret: string }> {
+  async #rotateSecret(id: string, options: { secret?: string }): Promise<RotatedSecret> {
     const current = await this.#load(id)
     const secret = options.secret ?? generateSecret()
     validateSecret(current.signatureScheme, secret, 'secret')
@@ -213,7 +224,12 @@ export class SubscriptionsApi {
     }
     if (!(await this.#ctx.store.updateSubscription(next)))
       throw new NotFoundError('subscription', id)
-    return { secret }
+    // The new secret comes first, without expiry; the others are old ones still in their grace.
+    const expiries = next.secrets
+      .slice(1)
+      .flatMap((s) => (s.expiresAt === null ? [] : [s.expiresAt]))
+    const previous = expiries.length === 0 ? null : new Date(Math.max(...expiries)).toISOString()
+    return { secret, previousExpiresAt: previous }
   }
 
   /**

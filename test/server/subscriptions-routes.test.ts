@@ -473,6 +473,8 @@ describe('subscription routes: detail, test ping, last error, secrets, recovery'
     const newSecret: string = rotated.body.secret
     assert.match(newSecret, /^whsec_/)
     assert.notEqual(newSecret, oldSecret)
+    const graceEnd = new Date(t.clock.now + 24 * 3_600_000).toISOString()
+    assert.equal(rotated.body.previousExpiresAt, graceEnd)
 
     await publish('order.created')
     await t.hooks.drain()
@@ -503,6 +505,18 @@ describe('subscription routes: detail, test ping, last error, secrets, recovery'
     assert.equal(bare.status, 200, bare.text)
     assert.match(bare.body.secret, /^whsec_/)
     assert.notEqual(bare.body.secret, chosen)
+    // The first secret is still in its grace too; the answer says when the last one ends.
+    t.clock.advance(3_600_000)
+    const third = await t.call(t.keys.acme.user, 'POST', `${base}/${created.id}/rotate-secret`)
+    const graceEnd = new Date(t.clock.now + 24 * 3_600_000).toISOString()
+    assert.equal(third.body.previousExpiresAt, graceEnd)
+    // Once the old ones have expired, rotating to the secret that signs now leaves no other.
+    t.clock.advance(25 * 3_600_000)
+    const alone = await t.call(t.keys.acme.user, 'POST', `${base}/${created.id}/rotate-secret`, {
+      secret: third.body.secret,
+    })
+    assert.equal(alone.body.secret, third.body.secret)
+    assert.equal(alone.body.previousExpiresAt, null, alone.text)
 
     assertProblem(
       await t.call(t.keys.acme.user, 'POST', `${base}/${created.id}/rotate-secret`, {

@@ -269,7 +269,18 @@ export function subscriptionRoutes(app: FastifyInstance, hooks: Hookrelay): void
           properties: { secret: { type: 'string', minLength: 1, maxLength: 200 } },
         },
         response: {
-          200: { type: 'object', properties: { secret: { type: 'string' } } },
+          200: {
+            type: 'object',
+            properties: {
+              secret: { type: 'string' },
+              previousExpiresAt: {
+                type: ['string', 'null'],
+                format: 'date-time',
+                description: 'When the replaced secret stops signing; null when none still signs',
+              },
+            },
+            required: ['secret', 'previousExpiresAt'],
+          },
           ...problemResponses,
         },
       },

@@ -1,6 +1,7 @@
 import { Command } from 'commander'
 import { addBenchCommand } from './commands/bench.ts'
 import { addDeliveriesCommand } from './commands/deliveries.ts'
+import { addEventTypesCommand } from './commands/event-types.ts'
 import { addEventsCommand } from './commands/events.ts'
 import { addKeysCommand } from './commands/keys.ts'
 import { addListenCommand } from './commands/listen.ts'
@@ -32,6 +33,7 @@ export function createProgram(): Command {
   addTriggerCommand(program)
   addSubscriptionsCommand(program)
   addEventsCommand(program)
+  addEventTypesCommand(program)
   addDeliveriesCommand(program)
   addRecoverCommand(program)
   addKeysCommand(program)

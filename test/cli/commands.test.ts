@@ -226,9 +226,7 @@ describe('hookrelay client commands, end to end', () => {
   })
 
   it('deliveries list shows a subscription’s deliveries, filtered by status', async () => {
-    const out = ok(
-      await hookrelay(['deliveries', 'list', '--subscription', subscriptionId], asTenant()),
-    )
+    const out = ok(await hookrelay(['deliveries', 'list', subscriptionId], asTenant()))
     assert.match(out, /^ID +EVENT +TYPE +STATUS +ATTEMPTS +LAST RESULT +NEXT ATTEMPT\n/)
     for (const id of published)
       assert.match(
@@ -242,6 +240,10 @@ describe('hookrelay client commands, end to end', () => {
       ),
     )
     assert.equal(failed, 'No deliveries.\n')
+    const flagged = ok(
+      await hookrelay(['deliveries', 'list', '--subscription', subscriptionId], asTenant()),
+    )
+    assert.equal(flagged, out, 'the old --subscription flag names it too')
   })
 
   it('deliveries retry sends a delivery again now', async () => {

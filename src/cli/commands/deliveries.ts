@@ -12,12 +12,37 @@ import {
   printPage,
   show,
 } from '../api-command.ts'
-import { formatTime } from '../output.ts'
+import { CliError } from '../cli-error.ts'
+import { type Cell, formatTime } from '../output.ts'
 import { deliveryStatuses } from '../../core/delivery-status.ts'
 
 interface ListFlags extends ApiFlags, PagingFlags {
-  subscription: string
+  subscription?: string
   status?: DeliveryStatus
+}
+
+/** The columns of a delivery in a table: `deliveries list`, `subs show`. */
+export const deliveryHeaders = [
+  'ID',
+  'EVENT',
+  'TYPE',
+  'STATUS',
+  'ATTEMPTS',
+  'LAST RESULT',
+  'NEXT ATTEMPT',
+]
+
+/** A delivery as a row under `deliveryHeaders`. */
+export function deliveryRow(d: Delivery): Cell[] {
+  return [
+    d.id,
+    d.eventId,
+    d.eventType,
+    d.status,
+    d.attempts,
+    d.lastStatusCode === null ? d.lastError : `HTTP ${d.lastStatusCode}`,
+    formatTime(d.nextAttemptAt),
+  ]
 }
 
 /** Adds `hookrelay deliveries`: list a subscription's deliveries, retry one. */
@@ -28,43 +53,29 @@ export function addDeliveriesCommand(program: Command): void {
     .addHelpText(
       'after',
       examplesHelp([
-        'hookrelay deliveries list --subscription sub_01HV... --status failed',
+        'hookrelay deliveries list sub_01HV... --status failed',
         'hookrelay deliveries retry dlv_01HV...',
       ]),
     )
 
   addPaging(
-    apiCommand(group, 'list', "List a subscription's deliveries, newest first.", [
-      'hookrelay deliveries list --subscription sub_01HV...',
-      'hookrelay deliveries list --subscription sub_01HV... --status failed --json',
+    apiCommand(group, 'list [subscription]', "List a subscription's deliveries, newest first.", [
+      'hookrelay deliveries list sub_01HV...',
+      'hookrelay deliveries list sub_01HV... --status failed --json',
     ]),
   )
-    .requiredOption('--subscription <id>', 'the subscription')
+    .option('--subscription <id>', 'the subscription, the same as the argument')
     .addOption(
       new Option('--status <status>', 'only deliveries in this status').choices(deliveryStatuses),
     )
-    .action(async (flags: ListFlags) => {
+    .action(async (argument: string | undefined, flags: ListFlags) => {
+      const subscription = subscriptionOf(argument, flags.subscription)
       const { status, limit, cursor } = flags
       const page = await clientFor(flags).get<Page<Delivery>>(
-        path`/webhooks/subscriptions/${flags.subscription}/deliveries`,
+        path`/webhooks/subscriptions/${subscription}/deliveries`,
         { status, limit, cursor },
       )
-      show(flags, page, () =>
-        printPage(
-          page,
-          'No deliveries.',
-          ['ID', 'EVENT', 'TYPE', 'STATUS', 'ATTEMPTS', 'LAST RESULT', 'NEXT ATTEMPT'],
-          (d) => [
-            d.id,
-            d.eventId,
-            d.eventType,
-            d.status,
-            d.attempts,
-            d.lastStatusCode === null ? d.lastError : `HTTP ${d.lastStatusCode}`,
-            formatTime(d.nextAttemptAt),
-          ],
-        ),
-      )
+      show(flags, page, () => printPage(page, 'No deliveries.', deliveryHeaders, deliveryRow))
     })
 
   apiCommand(
@@ -86,4 +97,17 @@ export function addDeliveriesCommand(program: Command): void {
     })
     if (!ok) process.exitCode = 1
   })
+}
+
+// Both ways name the subscription: scripts written for the flag keep working, and two different
+// ids cannot be meant at once.
+function subscriptionOf(argument: string | undefined, flag: string | undefined): string {
+  if (argument !== undefined && flag !== undefined) {
+    throw new CliError('give the subscription as the argument or with --subscription, not both')
+  }
+  const id = argument ?? flag
+  if (id === undefined) {
+    throw new CliError('which subscription? give its id: hookrelay deliveries list sub_...')
+  }
+  return id
 }

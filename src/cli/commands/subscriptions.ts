@@ -20,6 +20,8 @@ import {
   type SubscriptionFlags,
   subscriptionBody,
 } from './subscription-flags.ts'
+import { addRotateSecretCommand } from './subscription-secret.ts'
+import { addSubscriptionShowCommands } from './subscription-show.ts'
 
 const base = '/webhooks/subscriptions'
 const one = (id: string, rest = '') => `${base}${path`/${id}`}${rest}`
@@ -48,12 +50,15 @@ interface TestResult {
 /** A subscription as created: the only answer that holds its secret. */
 type Created = Subscription & { config: { secret?: string } }
 
-/** Adds `hookrelay subscriptions` (alias `subs`): list, create, update, delete, test. */
+/**
+ * Adds `hookrelay subscriptions` (alias `subs`): list, create, update, delete, test, and from
+ * their own files show, stats and rotate-secret.
+ */
 export function addSubscriptionsCommand(program: Command): void {
   const group = program
     .command('subscriptions')
     .alias('subs')
-    .description('List, create, change, delete and test subscriptions.')
+    .description('List, show, create, change, delete and test subscriptions; stats, secrets.')
     .addHelpText(
       'after',
       examplesHelp([
@@ -176,6 +181,9 @@ export function addSubscriptionsCommand(program: Command): void {
     show(flags, result, printTestResult)
     if (!result.success) process.exitCode = 1
   })
+
+  addSubscriptionShowCommands(group)
+  addRotateSecretCommand(group)
 }
 
 function printTestResult(result: TestResult): void {

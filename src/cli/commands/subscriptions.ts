@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander'
 import type { Subscription, SubscriptionHealth, SubscriptionState } from '../../core/types.ts'
+import type { CreatedSubscription } from '../../subscriptions-api.ts'
 import { path } from '../api-client.ts'
 import {
   addPaging,
@@ -46,9 +47,6 @@ interface TestResult {
   response?: string
   error?: string | null
 }
-
-/** A subscription as created: the only answer that holds its secret. */
-type Created = Subscription & { config: { secret?: string } }
 
 /**
  * Adds `hookrelay subscriptions` (alias `subs`): list, create, update, delete, test, and from
@@ -131,14 +129,13 @@ export function addSubscriptionsCommand(program: Command): void {
     ]),
     true,
   ).action(async (flags: SubscriptionFlags & ApiFlags) => {
-    const created = await clientFor(flags).post<Created>(base, subscriptionBody(flags))
+    // The only answer that holds the secret.
+    const created = await clientFor(flags).post<CreatedSubscription>(base, subscriptionBody(flags))
     show(flags, created, (sub) => {
       process.stdout.write(`Created ${sub.id} (${sub.name})\n`)
-      if (sub.config.secret !== undefined) {
-        process.stdout.write(
-          `Signing secret, shown only this once, keep it:\n\n  ${sub.config.secret}\n\n`,
-        )
-      }
+      process.stdout.write(
+        `Signing secret, shown only this once, keep it:\n\n  ${sub.config.secret}\n\n`,
+      )
     })
   })
 

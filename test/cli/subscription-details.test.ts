@@ -55,6 +55,7 @@ describe('hookrelay subs show, stats, rotate-secret', () => {
       `ID +${sub.id}`,
       'Name +Sub /shown',
       'State +active',
+      'Disabled because +-',
       'Events +shown\\.\\*',
       `URL +${t.receiver.url}/shown`,
       'Content type +application/json',
@@ -90,6 +91,15 @@ describe('hookrelay subs show, stats, rotate-secret', () => {
     assert.match(out, /\n\nNo deliveries yet\.\n$/)
     const missing = failure(await hookrelay(['subs', 'show', 'sub_nope'], t.asTenant()))
     assert.equal(missing, 'error: subscription sub_nope not found (not_found, HTTP 404)')
+  })
+
+  it('show says why a subscription was disabled', async () => {
+    const sub = await subscribe('/gone')
+    t.receiver.queue('/gone', { kind: 'status', status: 410 })
+    await deliver(sub, 'gone.created', 1)
+    const out = ok(await hookrelay(['subs', 'show', sub.id], t.asTenant()))
+    assert.match(out, /^State +disabled\nDisabled because +\S.*$/m, out)
+    assert.match(out, /^dlv_\w+ +evt_\w+ +gone\.created +failed +1 +HTTP 410/m)
   })
 
   it('stats shows attempts, success rate and latency percentiles, overall and per hour', async () => {

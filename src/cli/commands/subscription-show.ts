@@ -50,7 +50,8 @@ function formatSubscription(sub: SubscriptionDetail): string {
     formatFields([
       ['ID', sub.id],
       ['Name', sub.name],
-      ['State', sub.disabledReason === null ? sub.state : `${sub.state}: ${sub.disabledReason}`],
+      ['State', sub.state],
+      ['Disabled because', sub.disabledReason],
       ['Events', sub.events.join(', ')],
       ['URL', sub.config.url],
       ['Content type', sub.config.contentType],

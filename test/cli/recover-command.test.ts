@@ -80,6 +80,46 @@ describe('hookrelay recover', () => {
     assert.ok(Date.parse(result.since) < Date.now() - 7_100_000)
   })
 
+  it('shows a receiver that answers 500 as failing at once, and recover sends it again now', async () => {
+    t.receiver.always('/down', { kind: 'status', status: 500 })
+    // Its own schedule: no retry within the test, so only recover can send it again.
+    const down = await api<{ id: string }>(t.server, t.key, 'POST', '/webhooks/subscriptions', {
+      name: 'Billing',
+      events: ['invoice.paid'],
+      config: { url: `${t.receiver.url}/down` },
+      retrySchedule: [3_600_000],
+    })
+    const event = await api<{ id: string }>(t.server, t.key, 'POST', '/webhooks/events', {
+      type: 'invoice.paid',
+      data: { invoice: 7 },
+    })
+    await poll(
+      () => deliveriesOf(down.id),
+      (page) => page.data[0]?.status === 'retrying',
+    )
+    const events = ok(await hookrelay(['events', 'list', '--status', 'failed'], t.asTenant()))
+    assert.match(events, new RegExp(`^${event.id} +invoice\\.paid .* 1 retrying$`, 'm'))
+    const subs = ok(await hookrelay(['subs', 'list'], t.asTenant())).split('\n')
+    // Failing ones first.
+    assert.match(
+      subs[1]!,
+      new RegExp(
+        `^${down.id} +Billing +active +failing for \\S+ · 1 failure in a row · disables in `,
+      ),
+    )
+
+    t.receiver.always('/down', { kind: 'status', status: 200 })
+    const run = ok(await hookrelay(['recover', down.id, '--since', '10m'], t.asTenant()))
+    assert.match(run, /^Re-queued 1 delivery of 1 subscription since \S+\n$/)
+    await poll(
+      () => deliveriesOf(down.id),
+      (page) => page.data[0]?.status === 'succeeded',
+    )
+    assert.equal(t.receiver.at('/down').length, 2)
+    const health = ok(await hookrelay(['subs', 'list', '--health', 'failing'], t.asTenant()))
+    assert.equal(health, 'No subscriptions.\n')
+  })
+
   it('an unknown id is a one-line 404 that names it', async () => {
     const line = failure(await hookrelay(['recover', 'sub_nope', '--since', '1h'], t.asTenant()))
     assert.match(line, /^error: sub_nope: .*not found \(not_found, HTTP 404\)$/)

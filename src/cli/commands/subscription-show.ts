@@ -4,6 +4,7 @@ import type { Delivery, Subscription } from '../../core/types.ts'
 import { path } from '../api-client.ts'
 import { type ApiFlags, apiCommand, clientFor, show } from '../api-command.ts'
 import { wholeNumberFlag } from '../flag-values.ts'
+import { formatHealth } from '../health.ts'
 import { formatFields, formatTable, formatTime, plural } from '../output.ts'
 import { deliveryHeaders, deliveryRow } from './deliveries.ts'
 
@@ -52,6 +53,7 @@ function formatSubscription(sub: SubscriptionDetail): string {
       ['Name', sub.name],
       ['State', sub.state],
       ['Disabled because', sub.disabledReason],
+      ['Health', formatHealth(sub)],
       ['Events', sub.events.join(', ')],
       ['URL', sub.config.url],
       ['Content type', sub.config.contentType],

@@ -56,6 +56,7 @@ describe('hookrelay subs show, stats, rotate-secret', () => {
       'Name +Sub /shown',
       'State +active',
       'Disabled because +-',
+      'Health +healthy',
       'Events +shown\\.\\*',
       `URL +${t.receiver.url}/shown`,
       'Content type +application/json',

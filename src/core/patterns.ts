@@ -8,6 +8,9 @@ const segment = '[A-Za-z0-9_-]+'
 const eventNameRe = new RegExp(`^${segment}(\\.${segment})*$`)
 const patternRe = new RegExp(`^(\\*|${segment}(\\.${segment})*(\\.\\*)?)$`)
 
+/** What `isEventPattern` accepts, as regular expression source for JSON Schemas (length apart). */
+export const eventPatternSource = patternRe.source
+
 /** The longest event name or pattern allowed. */
 export const maxEventNameLength = 100
 

@@ -134,9 +134,12 @@ function retrySchedule(value: unknown): number[] | null {
   return value === undefined || value === null ? null : retryScheduleOf(value)
 }
 
+/** The deliveries per second a subscription's `rateLimit` may be. */
+export const rateLimitRange = { min: 0.001, max: 100_000 } as const
+
 function rateLimit(value: unknown): number | null {
   if (value === undefined || value === null) return null
-  return numberIn(value, 'rateLimit', 0.001, 100_000)
+  return numberIn(value, 'rateLimit', rateLimitRange.min, rateLimitRange.max)
 }
 
 /**

@@ -8,8 +8,9 @@ import {
   defaultRoleNames,
   type RoleNames,
 } from './auth.ts'
-import { errorHandler } from './problem.ts'
 import { routeNotFound } from './route-not-found.ts'
+import { everyFieldValidator } from './field-errors.ts'
+import { errorHandler, HttpProblem } from './problem.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { eventTypeRoutes } from './routes/event-types.ts'
 import { eventRoutes } from './routes/events.ts'
@@ -57,7 +58,8 @@ export const hookrelayPlugin: FastifyPluginAsync<HookrelayPluginOptions> = async
     if (app.getSchema(schema.$id) === undefined) app.addSchema(schema)
   }
   // Hookrelay's own validator, whatever the host configured: unknown fields are refused (not
-  // silently dropped), and query strings are coerced to the types their schema says.
+  // silently dropped), a body's every invalid field is reported, and query strings are coerced
+  // to the types their schema says.
   const strict = new Ajv({ allErrors: false, removeAdditional: false, strict: false })
   const coercing = new Ajv({ allErrors: false, coerceTypes: 'array', strict: false })
   for (const schema of schemas) {
@@ -65,7 +67,7 @@ export const hookrelayPlugin: FastifyPluginAsync<HookrelayPluginOptions> = async
     coercing.addSchema(schema)
   }
   app.setValidatorCompiler(({ schema, httpPart }) =>
-    (httpPart === 'body' ? strict : coercing).compile(schema),
+    httpPart === 'body' ? everyFieldValidator(strict, schema) : coercing.compile(schema),
   )
   app.setErrorHandler(errorHandler)
   // Fastify allows one 404 handler per prefix: under its own prefix the plugin answers unknown

@@ -18,6 +18,17 @@ export type ProblemCode =
   | 'method_not_allowed'
   | 'internal'
 
+/** One invalid field of a request. */
+export interface FieldProblem {
+  /** A dotted path: `config.url`, `events[1]`. */
+  field: string
+  message: string
+  /** The JSON Schema keyword that failed (`minLength`, `pattern`, …); absent for other checks. */
+  keyword?: string
+  /** That keyword's parameters, as ajv gives them: `{ limit: 1 }`, `{ missingProperty: 'name' }`. */
+  params?: Record<string, unknown>
+}
+
 /** An RFC 9457 problem details object. */
 export interface Problem {
   type: string
@@ -25,7 +36,10 @@ export interface Problem {
   status: number
   detail: string
   code: ProblemCode
+  /** The (first) field the problem is about. */
   field?: string
+  /** Every invalid field, when the input was refused: a form marks them all at once. */
+  errors?: FieldProblem[]
   instance: string
 }
 
@@ -89,6 +103,7 @@ export function problem(
   code: ProblemCode,
   detail: string,
   field?: string,
+  errors?: FieldProblem[],
 ): Problem {
   return {
     type: `urn:hookrelay:problem:${code}`,
@@ -97,6 +112,7 @@ export function problem(
     detail,
     code,
     ...(field === undefined ? {} : { field }),
+    ...(errors === undefined ? {} : { errors }),
     instance: request.url,
   }
 }
@@ -121,18 +137,32 @@ export function errorHandler(
     return sendProblem(reply, problem(request, error.status, error.code, error.message))
   }
   if (error instanceof HookrelayError) {
-    const field = error instanceof ValidationError ? error.field : undefined
     const status = statusOfCode[error.code]
     const headers = headersOfCode[error.code]
     if (headers !== undefined) reply.headers(headers)
-    return sendProblem(reply, problem(request, status, error.code, error.message, field))
+    if (!(error instanceof ValidationError)) {
+      return sendProblem(reply, problem(request, status, error.code, error.message))
+    }
+    // The library stops at the first bad field; its message is `field: what is wrong`.
+    const { field } = error
+    const errors = [{ field, message: error.message.slice(field.length + 2) }]
+    return sendProblem(reply, problem(request, status, error.code, error.message, field, errors))
   }
   const fastifyError = error as FastifyError
   if (fastifyError.validation !== undefined) {
-    const first = fastifyError.validation[0]
-    const field = fieldOf(first, fastifyError.validationContext)
-    const detail = first === undefined ? error.message : `${field}: ${first.message ?? 'invalid'}`
-    return sendProblem(reply, problem(request, 400, 'invalid_input', detail, field))
+    const errors = fastifyError.validation.map((e): FieldProblem => ({
+      field: fieldOf(e, fastifyError.validationContext),
+      message: e.message ?? 'invalid',
+      keyword: e.keyword,
+      params: e.params,
+    }))
+    const first = errors[0]
+    if (first === undefined) {
+      const field = fastifyError.validationContext ?? 'body'
+      return sendProblem(reply, problem(request, 400, 'invalid_input', error.message, field))
+    }
+    const detail = errors.map((e) => `${e.field}: ${e.message}`).join('; ')
+    return sendProblem(reply, problem(request, 400, 'invalid_input', detail, first.field, errors))
   }
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

@@ -4,6 +4,8 @@
  * each shape is written once, here. Registered by `$id` and referenced as `{ $ref: 'Name#' }`.
  */
 import { deliveryStatuses } from '../core/delivery-status.ts'
+import { eventPatternSource, maxEventNameLength } from '../core/patterns.ts'
+import { rateLimitRange } from '../core/subscription-input.ts'
 
 const isoTime = { type: 'string', format: 'date-time' } as const
 const nullable = <T extends Record<string, unknown>>(schema: T) => ({
@@ -12,7 +14,12 @@ const nullable = <T extends Record<string, unknown>>(schema: T) => ({
 })
 const id = (prefix: string) => ({ type: 'string', pattern: `^${prefix}_[0-9A-Z]{26}$` }) as const
 
-const eventPattern = { type: 'string', minLength: 1, maxLength: 100 } as const
+const eventPattern = {
+  type: 'string',
+  minLength: 1,
+  maxLength: maxEventNameLength,
+  pattern: eventPatternSource,
+} as const
 const signatureScheme = { enum: ['standard', 'github', 'servicestack', 'superoffice'] } as const
 const payloadMode = { enum: ['envelope', 'data'] } as const
 /** How a subscription's receiver is doing (see `SubscriptionHealth`). */
@@ -48,7 +55,7 @@ const subscriptionFields = {
   signatureScheme,
   payload: payloadMode,
   description: { type: 'string', maxLength: 1000 },
-  rateLimit: { type: 'number', exclusiveMinimum: 0 },
+  rateLimit: { type: 'number', minimum: rateLimitRange.min, maximum: rateLimitRange.max },
   retrySchedule,
 } as const
 
@@ -63,7 +70,21 @@ export const schemas = [
       status: { type: 'integer' },
       detail: { type: 'string' },
       code: { type: 'string' },
-      field: { type: 'string' },
+      field: { type: 'string', description: 'The (first) field the problem is about' },
+      errors: {
+        type: 'array',
+        description: 'Every invalid field of refused input, each with its first problem',
+        items: {
+          type: 'object',
+          properties: {
+            field: { type: 'string' },
+            message: { type: 'string' },
+            keyword: { type: 'string', description: 'The JSON Schema keyword that failed' },
+            params: { type: 'object', additionalProperties: true },
+          },
+          required: ['field', 'message'],
+        },
+      },
       instance: { type: 'string' },
     },
     required: ['type', 'title', 'status', 'code'],
@@ -226,7 +247,8 @@ const configBody = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    url: { type: 'string', minLength: 1, maxLength: 2048 },
+    // The library checks the whole URL; the scheme here too, so a form hears of it with the rest.
+    url: { type: 'string', minLength: 1, maxLength: 2048, pattern: '^[Hh][Tt][Tt][Pp][Ss]?://' },
     contentType: { type: 'string' },
     secret: { type: 'string' },
   },

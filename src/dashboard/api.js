@@ -10,6 +10,7 @@ import { loadSession } from './session.js'
 /** @typedef {import('./types.js').Tenant} Tenant */
 /** @typedef {import('./types.js').Me} Me */
 /** @typedef {import('./types.js').PingResult} PingResult */
+/** @typedef {import('./types.js').FieldProblem} FieldProblem */
 /** @typedef {import('./types.js').StatsRow} StatsRow */
 /** @typedef {import('./types.js').SubscriptionStats} SubscriptionStats */
 /**
@@ -18,20 +19,25 @@ import { loadSession } from './session.js'
  */
 /** @typedef {Record<string, string | number | null | undefined>} Query */
 
-/** A failed API call: the RFC 9457 problem's `code`, `detail` and `field` when it sent one. */
+/**
+ * A failed API call: the RFC 9457 problem's `code`, `detail`, and `field` and `errors` (every
+ * invalid field) when it sent them.
+ */
 export class ApiError extends Error {
   /**
    * @param {number} status 0 when the server could not be reached
    * @param {string} code
    * @param {string} detail
    * @param {string | undefined} [field]
+   * @param {FieldProblem[]} [errors]
    */
-  constructor(status, code, detail, field) {
+  constructor(status, code, detail, field, errors = []) {
     super(detail)
     this.name = 'ApiError'
     this.status = status
     this.code = code
     this.field = field
+    this.errors = errors
   }
 }
 
@@ -86,7 +92,8 @@ export async function call(method, path, options = {}) {
   if (response.status === 401 && options.key === undefined) onUnauthorized()
   const detail =
     typeof body?.detail === 'string' ? body.detail : `${response.status} ${response.statusText}`
-  throw new ApiError(response.status, String(body?.code ?? 'http'), detail, body?.field)
+  const errors = Array.isArray(body?.errors) ? body.errors : []
+  throw new ApiError(response.status, String(body?.code ?? 'http'), detail, body?.field, errors)
 }
 
 /** @param {string} text */

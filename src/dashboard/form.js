@@ -1,6 +1,7 @@
 // @ts-check
 import { ApiError } from './api.js'
 import { h, uid } from './dom.js'
+import { plainMessage } from './field-messages.js'
 
 /** @typedef {HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement} Control */
 
@@ -34,14 +35,15 @@ export function field(spec) {
 }
 
 /**
- * Shows `message` beside the field `name` of `form` and focuses its control; false when the form
- * has no such field.
+ * Shows `message` beside the field `name` of `form` and, unless `focus` is false, focuses its
+ * control; false when the form has no such field.
  *
  * @param {HTMLElement} form
  * @param {string} name
  * @param {string} message
+ * @param {boolean} [focus]
  */
-export function showFieldError(form, name, message) {
+export function showFieldError(form, name, message, focus = true) {
   const wrapper = form.querySelector(`[data-field="${CSS.escape(name)}"]`)
   const error = wrapper?.querySelector('.field-error')
   const control = wrapper?.querySelector('input, select, textarea')
@@ -52,7 +54,7 @@ export function showFieldError(form, name, message) {
   // A field inside a closed "Advanced" section must be shown before it can take focus.
   const details = wrapper?.closest('details')
   if (details) details.open = true
-  control.focus()
+  if (focus) control.focus()
   return true
 }
 
@@ -78,42 +80,69 @@ export function formError() {
 }
 
 /**
- * Puts an API problem where it belongs: beside the field its `field` (or `code`) names, through
- * `aliases` (API name → form field name) when they differ; otherwise at the top of the form.
+ * Puts an API problem where it belongs: each invalid field's message, in plain words, beside the
+ * form field it is about (through `aliases`, API field or code → form field, when they differ),
+ * focusing the first; whatever names no field of the form goes at the top. `sent` is the refused
+ * body, for messages that quote a value.
  *
  * @param {HTMLElement} form
  * @param {unknown} error
  * @param {Record<string, string>} [aliases]
+ * @param {unknown} [sent]
  */
-export function showProblem(form, error, aliases = {}) {
+export function showProblem(form, error, aliases = {}, sent = undefined) {
   clearErrors(form)
   const message = error instanceof Error ? error.message : String(error)
+  /** @type {string[]} */
+  const elsewhere = []
   if (error instanceof ApiError) {
-    const apiField = error.field ?? ''
-    // `events[2]` and `headers.X-Team` are about the events and headers fields.
-    const base = apiField.replace(/\[\d+\]$/, '')
-    const candidates = [
-      aliases[apiField],
-      aliases[base],
-      base,
-      base.split('.')[0],
-      aliases[error.code],
-    ]
-    const text = sentence(
-      message.startsWith(`${apiField}: `) ? message.slice(apiField.length + 2) : message,
-    )
-    for (const name of candidates) {
-      if (name && showFieldError(form, name, text)) return
+    const field = error.field ?? ''
+    const problems =
+      error.errors.length > 0
+        ? error.errors
+        : [
+            {
+              field,
+              message: message.startsWith(`${field}: `) ? message.slice(field.length + 2) : message,
+            },
+          ]
+    /** @type {Set<string>} */
+    const shown = new Set()
+    for (const problem of problems) {
+      const name = formFieldOf(form, problem.field, error.code, aliases)
+      if (name === undefined) {
+        elsewhere.push(
+          problem.field === '' ? problem.message : `${problem.field}: ${problem.message}`,
+        )
+      } else if (!shown.has(name)) {
+        // One message a field: the first, which is what to fix first.
+        showFieldError(form, name, plainMessage(problem, name, sent), shown.size === 0)
+        shown.add(name)
+      }
     }
+  } else {
+    elsewhere.push(message)
   }
   const slot = form.querySelector('.form-error')
-  if (slot instanceof HTMLElement) {
-    slot.textContent = message
+  if (elsewhere.length > 0 && slot instanceof HTMLElement) {
+    slot.textContent = elsewhere.join(' ')
     slot.hidden = false
   }
 }
 
-/** @param {string} text */
-function sentence(text) {
-  return text.charAt(0).toUpperCase() + text.slice(1)
+/**
+ * The name of the form field an API field (or, for a problem without one, its code) is about;
+ * `events[2]` and `headers.X-Team` are about the events and headers fields.
+ *
+ * @param {HTMLElement} form
+ * @param {string} apiField
+ * @param {string} code
+ * @param {Record<string, string>} aliases
+ */
+function formFieldOf(form, apiField, code, aliases) {
+  const base = apiField.replace(/\[\d+\]$/, '')
+  const candidates = [aliases[apiField], aliases[base], base, base.split('.')[0], aliases[code]]
+  return candidates.find(
+    (name) => name && form.querySelector(`[data-field="${CSS.escape(name)}"]`) !== null,
+  )
 }

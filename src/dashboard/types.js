@@ -126,6 +126,16 @@
  * @property {string} updatedAt
  */
 
+/**
+ * One invalid field of a refused request (a problem's `errors`).
+ *
+ * @typedef {object} FieldProblem
+ * @property {string} field
+ * @property {string} message
+ * @property {string} [keyword] the JSON Schema keyword that failed
+ * @property {Record<string, any>} [params] its parameters: `{ limit: 1 }`
+ */
+
 /** @typedef {{ id: string, name: string | null, createdAt: string }} Tenant */
 /** @typedef {{ tenant: string | null, roles: string[], keyId: string | null }} Me */
 

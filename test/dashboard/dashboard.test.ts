@@ -156,27 +156,54 @@ describe('the dashboard, in headless Chromium', { skip }, () => {
     assert.match(await page.locator('.tenant').innerText(), /acme/)
   })
 
-  it("creates a subscription through the form, showing the API's messages beside the fields", async () => {
+  it('creates a subscription through the form, saying in plain words beside every field what to fix', async () => {
     await page.getByRole('button', { name: 'New subscription' }).click()
     const dialog = page.getByRole('dialog', { name: 'New subscription' })
-    await dialog.getByLabel('Endpoint URL').fill('ftp://example.com/hook')
-    await dialog.getByLabel('Events').fill('order.*')
+    const errorOf = (field: string) => dialog.locator(`[data-field="${field}"] .field-error`)
+    await dialog.getByLabel('Endpoint URL').fill('example.com/hook')
+    await dialog.getByText('Signature, payload, headers and rate limit').click()
+    await dialog.getByLabel('Rate limit').fill('0')
     await dialog.getByRole('button', { name: 'Create subscription' }).click()
-    const nameError = dialog.locator('[data-field="name"] .field-error')
-    await nameError.waitFor()
-    assert.match(await nameError.innerText(), /fewer than 1/)
+    // One answer marks every invalid field at once.
+    await errorOf('rateLimit').waitFor()
+    assert.equal(await errorOf('name').innerText(), 'Give the subscription a name.')
+    assert.equal(
+      await errorOf('config.url').innerText(),
+      'The URL must start with https:// or http://.',
+    )
+    assert.equal(await errorOf('events').innerText(), 'Pick at least one event.')
+    assert.match(await errorOf('rateLimit').innerText(), /^Rate limit must be at least 0.001 /)
     assert.equal(await dialog.getByLabel('Name').getAttribute('aria-invalid'), 'true')
+    assert.equal(await dialog.getByLabel('Events').getAttribute('aria-invalid'), 'true')
+    assert.equal(await page.locator(':focus').getAttribute('name'), 'name')
 
     await dialog.getByLabel('Name').fill('Orders')
+    await dialog.getByLabel('Endpoint URL').fill('ftp://example.com/hook')
+    await dialog.getByLabel('Events').fill('order.*, order.**')
+    await dialog.getByLabel('Rate limit').fill('')
     await dialog.getByRole('button', { name: 'Create subscription' }).click()
-    const urlError = dialog.locator('[data-field="config.url"] .field-error')
-    await urlError.filter({ hasText: 'http or https' }).waitFor()
-    assert.ok(await nameError.isHidden())
+    await errorOf('events').filter({ hasText: '“order.**” is not an event name' }).waitFor()
+    assert.equal(
+      await errorOf('config.url').innerText(),
+      'The URL must start with https:// or http://.',
+    )
+    assert.ok(await errorOf('name').isHidden())
+    assert.ok(await errorOf('rateLimit').isHidden())
     await shoot(page, 'subscription-form')
     // The message is tied to its field for screen readers.
     const describedBy = await dialog.getByLabel('Endpoint URL').getAttribute('aria-describedby')
-    assert.ok(describedBy?.includes((await urlError.getAttribute('id'))!))
+    assert.ok(describedBy?.includes((await errorOf('config.url').getAttribute('id'))!))
 
+    // Past the schema the library's own checks answer, their words tidied.
+    await dialog.getByLabel('Events').fill('order.*')
+    await dialog.getByLabel('Endpoint URL').fill(`${receiver.url}/orders`)
+    await dialog.getByLabel('Custom headers').fill('Content-Type: text/plain')
+    await dialog.getByRole('button', { name: 'Create subscription' }).click()
+    await errorOf('headers')
+      .filter({ hasText: 'Content-Type is set by Hookrelay itself.' })
+      .waitFor()
+    assert.ok(await errorOf('events').isHidden())
+    await dialog.getByLabel('Custom headers').fill('')
     await dialog.getByLabel('Endpoint URL').fill(`${receiver.url}/orders`)
     await dialog.getByRole('button', { name: 'Create subscription' }).click()
     await heading('Orders').waitFor()

@@ -159,11 +159,12 @@ export async function openSubscriptionForm(existing) {
         : await createSubscription(body)
       close('saved')
     } catch (err) {
-      showProblem(form, err, {
+      const aliases = {
         unsafe_url: 'config.url',
         duplicate_subscription: 'config.url',
         config: 'config.url',
-      })
+      }
+      showProblem(form, err, aliases, body)
     } finally {
       submit.disabled = false
     }

@@ -13,16 +13,17 @@ const minute = 60_000
 const hour = 60 * minute
 
 /**
- * Deliveries per minute, succeeded and failed stacked, over the stats window; an empty state
- * when there were no attempts.
+ * Attempts per minute, succeeded and failed stacked, over the stats window; an empty state when
+ * there were none. Attempts, not deliveries: a delivery retried three times is three bars' worth,
+ * which is what a struggling receiver looks like (counting deliveries would need another query).
  *
  * @param {SubscriptionStats} stats
  * @param {number} width the pixel width to draw at
  * @returns {Element}
  */
-export function deliveriesChart(stats, width) {
+export function attemptsChart(stats, width) {
   if (stats.perMinute.length === 0) {
-    return empty('No deliveries in this window. Publish an event to see them here.')
+    return empty('No attempts in this window. Publish an event to see them here.')
   }
   const frame = layout(stats, width)
   const top = Math.max(...stats.perMinute.map((p) => p.succeeded + p.failed))
@@ -55,9 +56,9 @@ export function deliveriesChart(stats, width) {
     'svg',
     chartAttrs(
       frame.width,
-      `Deliveries per minute: ${totals.succeeded} succeeded and ${totals.failed} failed in the window`,
+      `Attempts per minute: ${totals.succeeded} succeeded and ${totals.failed} failed in the window`,
     ),
-    axes(frame, yTicks, y, String, 'deliveries / min'),
+    axes(frame, yTicks, y, String, 'attempts / min'),
     bars,
     legend([
       ['succeeded', 'bar-ok', 'box'],

@@ -309,6 +309,24 @@ describe('the dashboard, in headless Chromium', { skip }, () => {
     assert.match(await main().locator('svg.chart').first().innerHTML(), /rect class="bar-ok"/)
     assert.match(await main().locator('svg.chart').nth(1).innerHTML(), /path class="line line-p99"/)
     assert.ok((await main().locator('.tiles').innerText()).includes('Success rate'))
+    // The bars count attempts, and say so: one delivery was retried, so attempts outnumber
+    // deliveries and a chart of either could not be labelled for the other.
+    const deliveries = (
+      await api(tenantKey, 'GET', `/webhooks/subscriptions/${data[0].id}/deliveries`)
+    ).data as { attempts: number }[]
+    const attempts = deliveries.reduce((sum, d) => sum + d.attempts, 0)
+    assert.ok(attempts > deliveries.length, `${attempts} attempts, ${deliveries.length} deliveries`)
+    const bars = main()
+      .locator('figure', { has: page.locator('svg.chart') })
+      .first()
+    assert.equal(await bars.locator('figcaption').innerText(), 'Attempts per minute, by outcome')
+    const label = await bars.locator('svg.chart').getAttribute('aria-label')
+    const counted = /^Attempts per minute: (\d+) succeeded and (\d+) failed in the window$/.exec(
+      label ?? '',
+    )
+    assert.ok(counted, String(label))
+    assert.equal(Number(counted[1]) + Number(counted[2]), attempts)
+    assert.match(await bars.locator('.axes').innerHTML(), /attempts \/ min/)
     await main().locator('td[data-label="Status"] .badge').first().waitFor()
 
     // A closer look at the last hour: the x axis counts minutes instead of hours.

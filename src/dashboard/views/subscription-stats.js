@@ -1,6 +1,6 @@
 // @ts-check
 import { subscriptionStats } from '../api.js'
-import { deliveriesChart, latencyChart } from '../charts.js'
+import { attemptsChart, latencyChart } from '../charts.js'
 import { h, replace } from '../dom.js'
 import { formatDuration, formatPercent } from '../format.js'
 import { card, loading } from '../ui.js'
@@ -14,7 +14,7 @@ const windows = [
 ]
 
 /**
- * Totals, deliveries per minute and latency per hour over the last 24 hours (or the last hour,
+ * Totals, attempts per minute and latency per hour over the last 24 hours (or the last hour,
  * to look closely at an incident, or 7 days). Loads on its own so the rest of the page does not
  * wait for it, and redraws the charts when their width changes.
  *
@@ -77,7 +77,7 @@ function draw(body, stats, signal) {
     h(
       'div',
       { class: 'grid-2 charts' },
-      h('figure', {}, h('figcaption', {}, 'Deliveries per minute, by outcome'), bars),
+      h('figure', {}, h('figcaption', {}, 'Attempts per minute, by outcome'), bars),
       h('figure', {}, h('figcaption', {}, 'Latency percentiles per hour'), lines),
     ),
   )
@@ -86,7 +86,7 @@ function draw(body, stats, signal) {
     const next = bars.clientWidth
     if (next === 0 || Math.abs(next - width) < 2) return
     width = next
-    replace(bars, deliveriesChart(stats, width))
+    replace(bars, attemptsChart(stats, width))
     replace(lines, latencyChart(stats, lines.clientWidth))
   }
   const observer = new ResizeObserver(redraw)

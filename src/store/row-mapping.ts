@@ -15,6 +15,7 @@ import type {
   WebhookEvent,
 } from '../core/types.ts'
 import { iso, ms } from '../core/time.ts'
+import type { PublishedType } from './store.ts'
 
 /**
  * A row as a driver returns it: TEXT as strings, INTEGER and BIGINT as numbers (the PostgreSQL
@@ -196,6 +197,11 @@ export function toEventType(row: Row): EventType {
     createdAt: iso(num(row, 'created_at')),
     updatedAt: iso(num(row, 'updated_at')),
   }
+}
+
+/** A row of `listPublishedTypes`: `type` and `last_seen_at`. */
+export function toPublishedType(row: Row): PublishedType {
+  return { name: text(row, 'type'), lastSeenAt: iso(num(row, 'last_seen_at')) }
 }
 
 /** A tenant row as a domain object. */

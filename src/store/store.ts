@@ -45,6 +45,13 @@ export interface TimeRange {
   until?: number | undefined
 }
 
+/** An event type that a tenant has published, and when it last did. */
+export interface PublishedType {
+  name: string
+  /** The timestamp of the newest stored event of this type, ISO 8601. */
+  lastSeenAt: string
+}
+
 /** Filters of `listEvents`, newest first. */
 export interface EventQuery {
   tenant: string
@@ -293,6 +300,11 @@ export interface Store {
   upsertEventType(eventType: EventType): Promise<void>
   getEventType(name: string): Promise<EventType | null>
   listEventTypes(): Promise<EventType[]>
+  /**
+   * The distinct types of `tenant`'s stored events, by name, at most `limit`. Found by index:
+   * the cost grows with the number of types, not of events.
+   */
+  listPublishedTypes(tenant: string, limit: number): Promise<PublishedType[]>
 
   /** Removes events whose `timestamp` is before `before` (epoch ms) with their deliveries and
    * attempts, except events that still have a pending delivery. */

@@ -7,6 +7,7 @@ import { claimCases } from './conformance/claims.ts'
 import { eventCases } from './conformance/events.ts'
 import { lifecycleCases } from './conformance/lifecycle.ts'
 import { matchingCases } from './conformance/matching.ts'
+import { publishedTypeCases } from './conformance/published-types.ts'
 import { subscriptionCases } from './conformance/subscriptions.ts'
 
 /**
@@ -38,6 +39,7 @@ export function describeStore(name: string, create: () => Promise<Store>): void 
     subscriptionCases(ctx)
     matchingCases(ctx)
     eventCases(ctx)
+    publishedTypeCases(ctx)
     claimCases(ctx)
     attemptCases(ctx)
     lifecycleCases(ctx)

@@ -202,6 +202,15 @@ UPDATE deliveries SET status = 'retrying'
 WHERE id IN (SELECT delivery_id FROM delivery_queue) AND status = 'pending' AND attempts > 0;
 `,
   },
+  {
+    version: 8,
+    sql: `
+-- The event types each tenant has published, for the catalogue: a query skips from one type to
+-- the next along this index, so a million events of twenty types cost twenty lookups. The event
+-- log filtered by type, newest first, reads it too instead of every event of the tenant.
+CREATE INDEX events_tenant_type ON events (tenant, type, id);
+`,
+  },
 ]
 
 // Every process opening the schema takes this lock (per schema) before it looks or changes

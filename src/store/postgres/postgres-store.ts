@@ -24,6 +24,7 @@ import type {
   InsertedEvent,
   NewDelivery,
   PruneResult,
+  PublishedType,
   PublishEventOptions,
   Store,
   StoreCapabilities,
@@ -303,6 +304,11 @@ export class PostgresStore implements Store {
   async listEventTypes(): Promise<EventType[]> {
     this.#open()
     return this.#eventTypes.list()
+  }
+
+  async listPublishedTypes(tenant: string, limit: number): Promise<PublishedType[]> {
+    this.#open()
+    return this.#eventTypes.published(tenant, limit)
   }
 
   async prune(before: number): Promise<PruneResult> {

@@ -1,7 +1,8 @@
 import type { EventType } from '../../core/types.ts'
 import type { SqliteConnection } from './connection.ts'
 import { ms } from '../../core/time.ts'
-import { toEventType } from '../row-mapping.ts'
+import { toEventType, toPublishedType } from '../row-mapping.ts'
+import type { PublishedType } from '../store.ts'
 
 /** The event type catalogue verbs of the SQLite store. */
 export type EventTypesSql = ReturnType<typeof eventTypesSql>
@@ -18,6 +19,19 @@ export function eventTypesSql(conn: SqliteConnection) {
   )
   const selectByName = db.prepare('SELECT * FROM event_types WHERE name = ?')
   const selectAll = db.prepare('SELECT * FROM event_types ORDER BY name')
+  // Skips from one type to the next along events_tenant_type, never reading the events between:
+  // a tenant with a million events of twenty types costs twenty short index lookups.
+  const selectPublished = db.prepare(
+    `WITH RECURSIVE seen(type, n) AS (
+       SELECT MIN(type), 1 FROM events WHERE tenant = ?1
+       UNION ALL
+       SELECT (SELECT MIN(type) FROM events WHERE tenant = ?1 AND type > seen.type), n + 1
+       FROM seen WHERE seen.type IS NOT NULL AND n < ?2
+     )
+     SELECT type, (SELECT timestamp FROM events
+                   WHERE tenant = ?1 AND type = seen.type ORDER BY id DESC LIMIT 1) AS last_seen_at
+     FROM seen WHERE type IS NOT NULL`,
+  )
 
   return {
     upsert(eventType: EventType): void {
@@ -33,6 +47,10 @@ export function eventTypesSql(conn: SqliteConnection) {
 
     list(): EventType[] {
       return selectAll.all().map(toEventType)
+    },
+
+    published(tenant: string, limit: number): PublishedType[] {
+      return selectPublished.all(tenant, limit).map(toPublishedType)
     },
   }
 }

@@ -24,6 +24,7 @@ import type {
   InsertedEvent,
   NewDelivery,
   PruneResult,
+  PublishedType,
   PublishEventOptions,
   Store,
   StoreCapabilities,
@@ -256,6 +257,10 @@ export class ThreadedSqliteStore implements Store {
 
   listEventTypes(): Promise<EventType[]> {
     return this.#call('listEventTypes')
+  }
+
+  listPublishedTypes(tenant: string, limit: number): Promise<PublishedType[]> {
+    return this.#call('listPublishedTypes', tenant, limit)
   }
 
   prune(before: number): Promise<PruneResult> {

@@ -1,7 +1,7 @@
 import { Ajv, type ValidateFunction } from 'ajv'
 import { ValidationError } from './core/errors.ts'
 import type { EventType } from './core/types.ts'
-import { eventName, optionalText, plainObject } from './core/validate.ts'
+import { eventName, optionalText, plainObject, tenantOf } from './core/validate.ts'
 import type { Store } from './store/store.ts'
 
 /** What `eventTypes.define` takes. */
@@ -11,6 +11,17 @@ export interface EventTypeInput {
   /** A JSON Schema that every published `data` of this type must satisfy. */
   schema?: Record<string, unknown> | null
 }
+
+/**
+ * A type of the catalogue as a tenant sees it: registered (with its description and schema), or
+ * only published. `lastSeenAt` is when the tenant last published it, null for never.
+ */
+export type CatalogueEntry =
+  | (EventType & { registered: true; lastSeenAt: string | null })
+  | { name: string; registered: false; description: null; schema: null; lastSeenAt: string }
+
+/** The most published types `catalogue` reads for one tenant. */
+export const maxPublishedTypes = 1_000
 
 interface Cached {
   validate: ValidateFunction | null
@@ -70,6 +81,36 @@ export class EventTypeCatalog {
   /** Every registered event type, by name. */
   list(): Promise<EventType[]> {
     return this.#store.listEventTypes()
+  }
+
+  /**
+   * Every registered type, and every type `tenant` has published without registering it, by
+   * name, each saying which it is and when the tenant last published it. A null tenant reads the
+   * registered types only. Default tenant is `default`.
+   *
+   * @example
+   * const types = await hooks.eventTypes.catalogue({ tenant: 'acme' })
+   * types.filter((t) => !t.registered) // published, no description or schema
+   */
+  async catalogue(query: { tenant?: string | null } = {}): Promise<CatalogueEntry[]> {
+    const tenant = query.tenant === null ? null : tenantOf(query.tenant)
+    const [registered, published] = await Promise.all([
+      this.#store.listEventTypes(),
+      tenant === null ? [] : this.#store.listPublishedTypes(tenant, maxPublishedTypes),
+    ])
+    const seen = new Map(published.map((p) => [p.name, p.lastSeenAt]))
+    const entries: CatalogueEntry[] = registered.map((type) => ({
+      ...type,
+      registered: true,
+      lastSeenAt: seen.get(type.name) ?? null,
+    }))
+    const names = new Set(registered.map((type) => type.name))
+    for (const { name, lastSeenAt } of published) {
+      if (names.has(name)) continue
+      entries.push({ name, registered: false, description: null, schema: null, lastSeenAt })
+    }
+    // Code-unit order, as both stores sort names.
+    return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   }
 
   /** Throws `ValidationError` (`schema_mismatch`) when `data` breaks the type's schema. */

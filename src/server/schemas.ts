@@ -216,6 +216,26 @@ export const schemas = [
     },
     required: ['name', 'createdAt', 'updatedAt'],
   },
+  {
+    $id: 'CatalogueEntry',
+    description:
+      'A type of the catalogue as the tenant sees it: registered, or only published (then ' +
+      'without description, schema or times of its own)',
+    type: 'object',
+    properties: {
+      name: { type: 'string' },
+      registered: { type: 'boolean' },
+      description: nullable({ type: 'string' }),
+      schema: nullable({ type: 'object', additionalProperties: true }),
+      createdAt: isoTime,
+      updatedAt: isoTime,
+      lastSeenAt: {
+        ...nullable(isoTime),
+        description: 'When the tenant last published it; null for never',
+      },
+    },
+    required: ['name', 'registered', 'lastSeenAt'],
+  },
 ] as const
 
 /** A list answer: `{ data, nextCursor }`. */

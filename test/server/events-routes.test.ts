@@ -338,6 +338,44 @@ describe('event-type routes: the catalogue', () => {
     assert.equal(after.body.description, 'An order was placed')
   })
 
+  it('lists the types the tenant published but nobody registered, marked as such', async () => {
+    await t.call(t.adminKey, 'PUT', '/webhooks/event-types/order.created', { description: 'x' })
+    await t.call(t.adminKey, 'PUT', '/webhooks/event-types/contact.updated', { schema })
+    await publish({ type: 'order.created', data: { id: 1 } })
+    t.clock.advance(60_000)
+    await publish({ type: 'audit.logged', data: 'seen, never registered' })
+    const globex = { type: 'globex.only', data: {} }
+    await t.call(t.keys.globex.service, 'POST', '/webhooks/events', globex)
+
+    const list = await t.call(t.keys.acme.user, 'GET', '/webhooks/event-types')
+    assert.equal(list.status, 200, list.text)
+    const at = (ms: number) => new Date(ms).toISOString()
+    assert.deepEqual(
+      list.body.data.map((e: Record<string, unknown>) => [e.name, e.registered, e.lastSeenAt]),
+      [
+        ['audit.logged', false, at(t.clock.now)],
+        ['contact.updated', true, null],
+        ['order.created', true, at(t.clock.now - 60_000)],
+      ],
+    )
+    assert.deepEqual(list.body.data[0], {
+      name: 'audit.logged',
+      registered: false,
+      description: null,
+      schema: null,
+      lastSeenAt: at(t.clock.now),
+    })
+    // An admin key acting for no tenant has published nothing: the registered types only.
+    const admin = await t.call(t.adminKey, 'GET', '/webhooks/event-types')
+    assert.deepEqual(
+      admin.body.data.map((e: Record<string, unknown>) => [e.name, e.registered, e.lastSeenAt]),
+      [
+        ['contact.updated', true, null],
+        ['order.created', true, null],
+      ],
+    )
+  })
+
   it('refuses a bad event type definition with 400 naming the field', async () => {
     assertProblem(
       await t.call(t.adminKey, 'PUT', '/webhooks/event-types/order.created', {

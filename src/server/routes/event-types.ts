@@ -19,12 +19,13 @@ export function eventTypeRoutes(app: FastifyInstance, hooks: Hookrelay): void {
       config: { access: 'user' },
       schema: {
         tags: ['event types'],
-        summary: 'The event-type catalogue',
+        summary:
+          'The event-type catalogue, with the types the tenant has published but nobody registered',
         response: {
           200: {
             type: 'object',
             properties: {
-              data: { type: 'array', items: { $ref: 'EventType#' } },
+              data: { type: 'array', items: { $ref: 'CatalogueEntry#' } },
               nextCursor: { type: 'null' },
             },
           },
@@ -32,7 +33,11 @@ export function eventTypeRoutes(app: FastifyInstance, hooks: Hookrelay): void {
         },
       },
     },
-    async () => ({ data: await hooks.eventTypes.list(), nextCursor: null }),
+    // An admin key without a tenant sees the registered types only.
+    async (request) => ({
+      data: await hooks.eventTypes.catalogue({ tenant: request.principal?.tenant ?? null }),
+      nextCursor: null,
+    }),
   )
 
   app.get<NameParams>(

@@ -82,7 +82,7 @@ export function formError() {
 /**
  * Puts an API problem where it belongs: each invalid field's message, in plain words, beside the
  * form field it is about (through `aliases`, API field or code → form field, when they differ),
- * focusing the first; whatever names no field of the form goes at the top. `sent` is the refused
+ * focusing the first of them; whatever names no field of the form goes at the top. `sent` is the refused
  * body, for messages that quote a value.
  *
  * @param {HTMLElement} form
@@ -116,10 +116,13 @@ export function showProblem(form, error, aliases = {}, sent = undefined) {
         )
       } else if (!shown.has(name)) {
         // One message a field: the first, which is what to fix first.
-        showFieldError(form, name, plainMessage(problem, name, sent), shown.size === 0)
+        showFieldError(form, name, plainMessage(problem, name, sent), false)
         shown.add(name)
       }
     }
+    // The first marked field as the form reads, which need not be the API's first.
+    const first = form.querySelector('[aria-invalid="true"]')
+    if (first instanceof HTMLElement) first.focus()
   } else {
     elsewhere.push(message)
   }

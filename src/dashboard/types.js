@@ -118,12 +118,16 @@
  */
 
 /**
+ * A type of the catalogue: registered (with times of its own), or only published.
+ *
  * @typedef {object} EventType
  * @property {string} name
+ * @property {boolean} registered
  * @property {string | null} [description]
  * @property {Record<string, unknown> | null} [schema]
- * @property {string} createdAt
- * @property {string} updatedAt
+ * @property {string} [createdAt]
+ * @property {string} [updatedAt]
+ * @property {string | null} lastSeenAt when the tenant last published it; null for never
  */
 
 /**

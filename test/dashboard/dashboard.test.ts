@@ -353,7 +353,24 @@ describe('the dashboard, in headless Chromium', { skip }, () => {
 
     await main().getByRole('button', { name: 'Edit' }).click()
     const dialog = page.getByRole('dialog', { name: 'Edit Orders' })
-    assert.equal(await dialog.getByLabel('Events').inputValue(), 'order.*')
+    const events = dialog.getByLabel('Events', { exact: true })
+    assert.equal(await events.inputValue(), 'order.*')
+    // Every type seen so far is offered: registered, or only published (audit.logged).
+    const picker = dialog.getByRole('group', { name: 'Or pick from the event types seen so far' })
+    const audit = picker.getByRole('checkbox', { name: 'audit.logged' })
+    await audit.waitFor()
+    const auditLabel = picker.locator('label', { hasText: 'audit.logged' })
+    assert.match(await auditLabel.innerText(), /seen, no schema/)
+    assert.match(await picker.innerText(), /order\.cancelled/)
+    await audit.check()
+    assert.equal(await events.inputValue(), 'order.*, audit.logged')
+    await audit.uncheck()
+    assert.equal(await events.inputValue(), 'order.*')
+    // Typing a type ticks its box; a pattern stays in the field.
+    await events.fill('order.*, order.created')
+    assert.ok(await picker.getByRole('checkbox', { name: 'order.created' }).isChecked())
+    await events.fill('order.*')
+    assert.ok(!(await picker.getByRole('checkbox', { name: 'order.created' }).isChecked()))
     await dialog.getByLabel('Description').fill('Orders for the warehouse team')
     await dialog.getByRole('button', { name: 'Save changes' }).click()
     await main().getByText('Orders for the warehouse team').waitFor()
@@ -462,12 +479,48 @@ describe('the dashboard, in headless Chromium', { skip }, () => {
     await api(tenantKey, 'DELETE', `/webhooks/subscriptions/${odd.id}`)
   })
 
-  it('lists the event types with their schemas', async () => {
+  it('lists the event types with their schemas, and those published without one', async () => {
     await page.getByRole('link', { name: 'Event types' }).click()
     await heading('Event types').waitFor()
-    const created = main().locator('section', { hasText: 'A customer placed an order.' })
+    const catalogue: { name: string; lastSeenAt: string | null }[] = (
+      await api(tenantKey, 'GET', '/webhooks/event-types')
+    ).data
+    const lastSeen = new Map(catalogue.map((t) => [t.name, t.lastSeenAt]))
+    const card = (name: string) =>
+      main().locator('section', { has: page.locator('h2 code', { hasText: name }) })
+    // The last <time> of a card is when the tenant last published the type.
+    const published = (name: string) =>
+      card(name)
+        .locator('p', { hasText: 'Last published' })
+        .locator('time')
+        .last()
+        .getAttribute('datetime')
+
+    const created = card('order.created')
     assert.match(await created.locator('pre').innerText(), /"required": \[\s+"id"\s+\]/)
-    await main().getByText('No schema: any data is accepted.').waitFor()
+    assert.equal(await published('order.created'), lastSeen.get('order.created'))
+    const cancelled = card('order.cancelled')
+    assert.match(
+      await cancelled.innerText(),
+      /No schema: any data is accepted\.[\s\S]*Last published never/,
+    )
+    // Published but never registered: listed in order with the rest, and marked as such.
+    const names = await main().locator('section h2 code').allInnerTexts()
+    assert.deepEqual(
+      names,
+      catalogue.map((t) => t.name),
+    )
+    for (const name of ['audit.logged', 'stock.changed', 'order.created', 'order.cancelled']) {
+      assert.ok(names.includes(name), `${name} is not in ${names.join(' ')}`)
+    }
+    assert.deepEqual(names, names.toSorted())
+    const audit = card('audit.logged')
+    assert.match(await audit.locator('h2 .badge').innerText(), /seen, no schema/)
+    assert.equal(await published('audit.logged'), lastSeen.get('audit.logged'))
+    assert.equal(await cancelled.locator('h2 .badge').count(), 0)
+    await audit.getByRole('link', { name: 'See events' }).click()
+    await main().getByRole('link', { name: 'Clear', exact: true }).waitFor()
+    assert.match(page.url(), /#\/events\?type=audit.logged$/)
   })
 
   it('lets an admin key pick the tenant, and switch it', async () => {

@@ -3,6 +3,7 @@ import { createSubscription, updateSubscription } from '../api.js'
 import { openDialog } from '../dialog.js'
 import { h } from '../dom.js'
 import { clearErrors, field, formError, showFieldError, showProblem } from '../form.js'
+import { eventList, eventPicker } from './event-picker.js'
 
 /** @typedef {import('../types.js').Subscription} Subscription */
 
@@ -85,6 +86,7 @@ export async function openSubscriptionForm(existing) {
       control: controls.events,
       hint: 'Event types separated by commas; order.* matches every order event, * matches all.',
     }),
+    eventPicker(controls.events),
     field({
       label: 'Description',
       name: 'description',
@@ -140,7 +142,7 @@ export async function openSubscriptionForm(existing) {
     }
     const body = {
       name: controls.name.value.trim(),
-      events: controls.events.value.split(/[\s,]+/).filter((e) => e !== ''),
+      events: eventList(controls.events.value),
       config: { url: controls.url.value.trim() },
       signatureScheme: controls.scheme.value,
       payload: controls.payload.value,

@@ -10,7 +10,7 @@ import {
 } from './auth.ts'
 import { routeNotFound } from './route-not-found.ts'
 import { everyFieldValidator } from './field-errors.ts'
-import { errorHandler, HttpProblem } from './problem.ts'
+import { errorHandler } from './problem.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { eventTypeRoutes } from './routes/event-types.ts'
 import { eventRoutes } from './routes/events.ts'

@@ -136,7 +136,10 @@ export interface ClaimedEvent {
  */
 export interface ClaimedDelivery {
   id: string
-  /** The status before this claim: `pending` for scheduled claims, anything for `claimDelivery`. */
+  /**
+   * The status before this claim: `pending` or `retrying` for scheduled claims, anything for
+   * `claimDelivery`.
+   */
   status: DeliveryStatus
   /** Attempts made before this one. */
   attempts: number
@@ -176,7 +179,7 @@ export interface AttemptRecord {
    */
   leaseToken: string
   status: DeliveryStatus
-  /** Epoch ms of the next attempt when `status` is `pending`, else null. */
+  /** Epoch ms of the next attempt when `status` is `retrying` (or `pending`), else null. */
   nextAttemptAt: number | null
 }
 
@@ -265,8 +268,8 @@ export interface Store {
    */
   claimDueDeliveries(options: ClaimOptions): Promise<ClaimedDelivery[]>
   /**
-   * Claims one delivery whatever its status (a manual retry); it becomes `pending` under the
-   * lease. Null when it, or its subscription, does not exist.
+   * Claims one delivery whatever its status (a manual retry); under the lease it becomes
+   * `pending`, or stays `retrying`. Null when it, or its subscription, does not exist.
    */
   claimDelivery(id: string, options: Omit<ClaimOptions, 'limit'>): Promise<ClaimedDelivery | null>
   /** Gives claimed deliveries back unattempted, due at `at`, if they still hold `leaseToken`. */
@@ -287,7 +290,10 @@ export interface Store {
    * state-change events about itself. Returns how many deliveries were queued.
    */
   recoverDeliveries(subscription: StoredSubscription, range: TimeRange, at: number): Promise<number>
-  /** Epoch ms of the earliest pending delivery's `nextAttemptAt`, or null when none is pending. */
+  /**
+   * Epoch ms of the earliest `nextAttemptAt` of a delivery not over yet (`pending` or
+   * `retrying`), or null when there is none.
+   */
   nextDueAt(): Promise<number | null>
 
   /** Attempts of a delivery, or of all deliveries of an event, oldest first. */

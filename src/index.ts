@@ -44,6 +44,7 @@ export type { HookrelayOptions } from './options.ts'
 export type * from './store/store.ts'
 export type {
   CreatedSubscription,
+  RecoverAllResult,
   PingResult,
   RotatedSecret,
   SubscriptionListQuery,

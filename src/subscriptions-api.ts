@@ -21,6 +21,7 @@ import type {
 import { eventName, numberIn, oneOf, tenantOf, timeOf } from './core/validate.ts'
 import { buildRequest } from './delivery/attempt.ts'
 import type { EngineContext } from './engine-context.ts'
+import type { TimeRange } from './store/store.ts'
 import { deliveryStatuses } from './core/delivery-status.ts'
 import { toPublic } from './core/subscription-health.ts'
 
@@ -48,6 +49,12 @@ export interface RotatedSecret {
    * switch; null when no other secret still signs.
    */
   previousExpiresAt: string | null
+}
+
+/** What `subscriptions.recoverAll` did: how many it queued, and for each subscription. */
+export interface RecoverAllResult {
+  queued: number
+  subscriptions: ({ id: string; queued: number } | { id: string; skipped: SubscriptionState })[]
 }
 
 /** Filters of `subscriptions.list`. */
@@ -246,6 +253,7 @@ export class SubscriptionsApi {
     id: string,
     options: { since: Date | string | number; until?: Date | string | number },
   ): Promise<{ queued: number }> {
+    const range = rangeOf(options)
     const subscription = await this.#load(id)
     if (subscription.state !== 'active') {
       throw new ConflictError(
@@ -253,16 +261,44 @@ export class SubscriptionsApi {
         `subscription ${id} is ${subscription.state}: set its state to active before recovering`,
       )
     }
-    const since = timeOf(options?.since, 'since') ?? Number.NaN
-    if (Number.isNaN(since)) throw new ValidationError('since', 'must be a date or a time in ms')
-    const until = timeOf(options.until, 'until')
-    if (until !== undefined && until <= since) {
-      throw new ValidationError('until', 'must be after since')
-    }
     const now = this.#ctx.options.now()
-    const queued = await this.#ctx.store.recoverDeliveries(subscription, { since, until }, now)
+    const queued = await this.#ctx.store.recoverDeliveries(subscription, range, now)
     this.#ctx.notify()
     return { queued }
+  }
+
+  /**
+   * `recover` for every active subscription of the tenant, one after another; paused and disabled
+   * ones are skipped and listed as such. Returns the total and what each came to.
+   *
+   * @example
+   * const { queued } = await hooks.subscriptions.recoverAll({ tenant: 'acme', since: outageStart })
+   */
+  async recoverAll(options: {
+    tenant?: string
+    since: Date | string | number
+    until?: Date | string | number
+  }): Promise<RecoverAllResult> {
+    const range = rangeOf(options)
+    const tenant = tenantOf(options.tenant)
+    const now = this.#ctx.options.now()
+    const result: RecoverAllResult = { queued: 0, subscriptions: [] }
+    let cursor: string | undefined
+    do {
+      const page = await this.#ctx.store.listSubscriptions({ tenant, limit: 100, cursor })
+      for (const s of page.data) {
+        if (s.state !== 'active') {
+          result.subscriptions.push({ id: s.id, skipped: s.state })
+          continue
+        }
+        const queued = await this.#ctx.store.recoverDeliveries(s, range, now)
+        result.queued += queued
+        result.subscriptions.push({ id: s.id, queued })
+      }
+      cursor = page.nextCursor ?? undefined
+    } while (cursor !== undefined)
+    if (result.queued > 0) this.#ctx.notify()
+    return result
   }
 
   /** The subscription's deliveries, newest first, optionally only those with `status`. */
@@ -300,4 +336,17 @@ export function stateData(subscription: StoredSubscription): Record<string, unkn
     state: subscription.state,
     reason: subscription.disabledReason,
   }
+}
+
+/** A recover's `since` and optional `until`, checked: `until` must be after `since`. */
+function rangeOf(options: {
+  since: Date | string | number
+  until?: Date | string | number | undefined
+}): TimeRange {
+  const since = timeOf(options?.since, 'since') ?? Number.NaN
+  if (Number.isNaN(since)) throw new ValidationError('since', 'must be a date or a time in ms')
+  const until = timeOf(options.until, 'until')
+  if (until !== undefined && until <= since)
+    throw new ValidationError('until', 'must be after since')
+  return { since, until }
 }

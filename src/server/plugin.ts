@@ -16,6 +16,7 @@ import { eventTypeRoutes } from './routes/event-types.ts'
 import { eventRoutes } from './routes/events.ts'
 import { meRoutes } from './routes/me.ts'
 import { statsRoutes } from './routes/stats.ts'
+import { recoverRoutes } from './routes/recover.ts'
 import { subscriptionRoutes } from './routes/subscriptions.ts'
 import { schemas } from './schemas.ts'
 
@@ -97,6 +98,7 @@ export const hookrelayPlugin: FastifyPluginAsync<HookrelayPluginOptions> = async
   )
 
   subscriptionRoutes(app, hooks)
+  recoverRoutes(app, hooks)
   statsRoutes(app, hooks)
   eventRoutes(app, hooks)
   meRoutes(app)

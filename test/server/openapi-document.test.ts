@@ -31,6 +31,7 @@ describe('OpenAPI document', () => {
       'GET /webhooks/subscriptions/{id}/last-error',
       'POST /webhooks/subscriptions/{id}/rotate-secret',
       'POST /webhooks/subscriptions/{id}/recover',
+      'POST /webhooks/subscriptions/recover',
       'GET /webhooks/subscriptions/{id}/deliveries',
       'POST /webhooks/events',
       'POST /webhooks/entity-changes',

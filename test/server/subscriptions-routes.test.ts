@@ -1,25 +1,20 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { verifyStandard } from '../../src/receiver/index.ts'
-import { assertProblem, subscriptionBody, useServer } from '../support/server.ts'
+import {
+  assertProblem,
+  createAsAcme,
+  publishAsAcme,
+  subscriptionBody,
+  useServer,
+} from '../support/server.ts'
 
 const t = useServer()
 const base = '/webhooks/subscriptions'
 const url = (path: string) => `${t.receiver.url}${path}`
 
-/** Creates a subscription as acme's user, asserting the 201. */
-async function create(body: Record<string, unknown>) {
-  const response = await t.call(t.keys.acme.user, 'POST', base, body)
-  assert.equal(response.status, 201, response.text)
-  return response.body
-}
-
-/** Publishes as acme's service key, asserting the 202. */
-async function publish(type: string, data: unknown = { id: 1 }) {
-  const response = await t.call(t.keys.acme.service, 'POST', '/webhooks/events', { type, data })
-  assert.equal(response.status, 202, response.text)
-  return response.body as { id: string; type: string; deliveries: number }
-}
+const create = (body: Record<string, unknown>) => createAsAcme(t, body)
+const publish = (type: string, data?: unknown) => publishAsAcme(t, type, data)
 
 describe('subscription routes: the behaviour of ServiceStack’s subscription service', () => {
   it('refuses a create without events or config with 400 naming the field, writing nothing', async () => {
@@ -344,7 +339,7 @@ describe('subscription routes: search, filters and pages', () => {
   })
 })
 
-describe('subscription routes: detail, test ping, last error, secrets, recovery', () => {
+describe('subscription routes: detail, test ping, last error, secrets', () => {
   it('shows a subscription with its 100 most recent delivery results, newest first', async () => {
     const created = await create(subscriptionBody(url('/detail')))
     const events: string[] = []
@@ -525,71 +520,6 @@ describe('subscription routes: detail, test ping, last error, secrets, recovery'
       400,
       'invalid_input',
       'secret',
-    )
-  })
-
-  it('recovers failed deliveries since a time, and only those', async () => {
-    const created = await create(
-      subscriptionBody(url('/rec'), ['order.created'], { retrySchedule: [] }),
-    )
-    t.receiver.always('/rec', { kind: 'status', status: 500 })
-    const before = new Date(t.clock.now).toISOString()
-    const early = await publish('order.created', { n: 1 })
-    t.clock.advance(60_000)
-    const since = new Date(t.clock.now).toISOString()
-    const late = await publish('order.created', { n: 2 })
-    await t.hooks.drain()
-    assert.equal(t.receiver.at('/rec').length, 2)
-    const failed = await t.call(
-      t.keys.acme.user,
-      'GET',
-      `${base}/${created.id}/deliveries?status=failed`,
-    )
-    assert.equal(failed.body.data.length, 2)
-
-    t.receiver.always('/rec', { kind: 'status', status: 200 })
-    const recovered = await t.call(t.keys.acme.user, 'POST', `${base}/${created.id}/recover`, {
-      since,
-    })
-    assert.equal(recovered.status, 200, recovered.text)
-    assert.deepEqual(recovered.body, { queued: 1 })
-    await t.hooks.drain()
-    const resent = t.receiver.at('/rec').slice(2)
-    assert.deepEqual(
-      resent.map((r) => JSON.parse(r.body).id),
-      [late.id],
-    )
-    const lateDetail = await t.call(t.keys.acme.user, 'GET', `/webhooks/events/${late.id}`)
-    assert.equal(lateDetail.body.deliveries[0].status, 'succeeded')
-    const earlyDetail = await t.call(t.keys.acme.user, 'GET', `/webhooks/events/${early.id}`)
-    assert.equal(earlyDetail.body.deliveries[0].status, 'failed')
-
-    const all = await t.call(t.keys.acme.user, 'POST', `${base}/${created.id}/recover`, {
-      since: Date.parse(before),
-    })
-    assert.deepEqual(all.body, { queued: 1 }, 'epoch milliseconds work too')
-
-    assertProblem(
-      await t.call(t.keys.acme.user, 'POST', `${base}/${created.id}/recover`, {}),
-      400,
-      'invalid_input',
-      'since',
-    )
-    assertProblem(
-      await t.call(t.keys.acme.user, 'POST', `${base}/${created.id}/recover`, { since: 'soon' }),
-      400,
-      'invalid_input',
-      'since',
-    )
-  })
-
-  it('refuses to recover a paused subscription with 409', async () => {
-    const created = await create(subscriptionBody(url('/rp')))
-    await t.call(t.keys.acme.user, 'PUT', `${base}/${created.id}`, { state: 'paused' })
-    assertProblem(
-      await t.call(t.keys.acme.user, 'POST', `${base}/${created.id}/recover`, { since: 0 }),
-      409,
-      'conflict',
     )
   })
 })

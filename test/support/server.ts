@@ -174,3 +174,21 @@ export function subscriptionBody(
 ): Record<string, unknown> {
   return { name: 'Orders', events, config: { url }, ...more }
 }
+
+/** Creates a subscription as acme's user through the API, asserting the 201. */
+export async function createAsAcme(t: ServerFixture, body: Record<string, unknown>): Promise<Json> {
+  const response = await t.call(t.keys.acme.user, 'POST', '/webhooks/subscriptions', body)
+  assert.equal(response.status, 201, response.text)
+  return response.body
+}
+
+/** Publishes as acme's service key through the API, asserting the 202. */
+export async function publishAsAcme(
+  t: ServerFixture,
+  type: string,
+  data: unknown = { id: 1 },
+): Promise<{ id: string; type: string; deliveries: number }> {
+  const response = await t.call(t.keys.acme.service, 'POST', '/webhooks/events', { type, data })
+  assert.equal(response.status, 202, response.text)
+  return response.body
+}

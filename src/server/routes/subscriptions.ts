@@ -296,44 +296,6 @@ export function subscriptionRoutes(app: FastifyInstance, hooks: Hookrelay): void
     },
   )
 
-  app.post<IdParams & { Body: { since: string | number; until?: string | number } }>(
-    `${base}/:id/recover`,
-    {
-      config: { access: 'user' },
-      schema: {
-        tags,
-        summary:
-          'Send again now its deliveries that did not succeed (failed, retrying, cancelled) and ' +
-          'the events it missed, since a time',
-        params: idParams('sub'),
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            since: {
-              description: 'Events at or after this: an ISO 8601 time or epoch milliseconds',
-              type: ['string', 'integer'],
-            },
-            until: {
-              description: 'Events before this (default: no end): ISO 8601 or epoch ms',
-              type: ['string', 'integer'],
-            },
-          },
-          required: ['since'],
-        },
-        response: {
-          200: { type: 'object', properties: { queued: { type: 'integer' } } },
-          ...problemResponses,
-        },
-      },
-    },
-    async (request) => {
-      const { id } = await ownSubscription(hooks, request.params.id, tenantOf(request))
-      const { since, until } = request.body
-      return hooks.subscriptions.recover(id, until === undefined ? { since } : { since, until })
-    },
-  )
-
   app.get<IdParams & { Querystring: { status?: DeliveryStatus; limit?: number; cursor?: string } }>(
     `${base}/:id/deliveries`,
     {

@@ -14,7 +14,8 @@ const minute = 60_000
  * Writes a day of webhook traffic into the SQLite file `database` as if it had happened: a clock
  * moved by hand from 24 hours ago to now, publishing every five minutes and delivering to
  * `receiver` — mostly fine, with an afternoon incident of 503s and slow answers, a receiver that
- * answers 410 Gone (disabled) and a paused subscription. For the dashboard's screenshots: charts
+ * answers 410 Gone (disabled), a paused subscription, and a warehouse receiver that broke three
+ * hours ago and still answers 500 (failing, its deliveries retrying). For the dashboard's screenshots: charts
  * of one minute of test traffic show nothing.
  */
 export async function seedDemoTraffic(
@@ -47,6 +48,8 @@ export async function seedDemoTraffic(
     await subscribe('Shipping', ['order.paid', 'shipment.*'], '/shipping')
     const billing = await subscribe('Billing', ['invoice.*'], '/billing')
     await subscribe('Legacy CRM sync', ['contact.*'], '/legacy')
+    await subscribe('Warehouse', ['stock.*'], '/warehouse')
+    receiver.always('/warehouse', { kind: 'status', status: 200 })
     receiver.always('/legacy', { kind: 'status', status: 410, body: 'this endpoint is gone' })
     await hooks.eventTypes.define({
       name: 'order.created',
@@ -97,6 +100,16 @@ export async function seedDemoTraffic(
         await hooks.publish({ tenant: 'acme', type: 'contact.updated', data: { id: 7 } })
       }
       if (step === 200) await hooks.subscriptions.update(billing.id, { state: 'paused' })
+      if (step === 252) {
+        receiver.always('/warehouse', {
+          kind: 'status',
+          status: 500,
+          body: 'connection pool exhausted',
+        })
+      }
+      if (step % 3 === 0) {
+        await hooks.publish({ tenant: 'acme', type: 'stock.changed', data: { sku: `A-${step}` } })
+      }
       await hooks.drain()
     }
     return { tenant: 'acme', key }

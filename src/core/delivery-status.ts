@@ -15,6 +15,9 @@ export const openStatuses: readonly DeliveryStatus[] = ['pending', 'retrying']
 /** `openStatuses` as an SQL list, for `status IN …` (both stores). */
 export const openStatusesSql = "('pending', 'retrying')"
 
+/** What a bulk retry of the event log's deliveries sends again: those that failed. */
+export const retryableStatuses: readonly DeliveryStatus[] = ['failed', 'retrying']
+
 /** What `recover` sends again, in SQL: every delivery that did not succeed. */
 export const recoverableStatusesSql = "('failed', 'retrying', 'cancelled')"
 

@@ -52,18 +52,41 @@ export interface PublishedType {
   lastSeenAt: string
 }
 
-/** Filters of `listEvents`, newest first. */
-export interface EventQuery {
+/** Which events of a tenant a filter selects: of one type, in a time range. */
+export interface EventFilter {
   tenant: string
   type?: string | undefined
   /** Events with a timestamp at or after this (epoch ms). */
   since?: number | undefined
   /** Events with a timestamp before this (epoch ms). */
   until?: number | undefined
+}
+
+/** Filters of `listEvents`, newest first. */
+export interface EventQuery extends EventFilter {
   /** Events with at least one delivery in this status; `failed` also matches `retrying`. */
   status?: DeliveryStatus | undefined
   limit: number
   cursor?: string | undefined
+}
+
+/** Which deliveries `retryDeliveries` sends again: the failed and retrying ones of the events. */
+export interface RetryQuery extends EventFilter {
+  /**
+   * Only deliveries in this status: `failed` (which also matches `retrying`) or `retrying`. Any
+   * other status selects none.
+   */
+  status?: DeliveryStatus | undefined
+  /** At most this many deliveries are queued; call again for the rest. */
+  limit: number
+}
+
+/** What `retryDeliveries` did. */
+export interface RetriedDeliveries {
+  /** Deliveries made pending again. */
+  queued: number
+  /** Deliveries the filter selected but left, because their subscription is not active. */
+  skipped: number
 }
 
 /** Filters of `listDeliveries`, newest first. At least one of the ids or `tenant` is given. */
@@ -290,6 +313,14 @@ export interface Store {
    * state-change events about itself. Returns how many deliveries were queued.
    */
   recoverDeliveries(subscription: StoredSubscription, range: TimeRange, at: number): Promise<number>
+  /**
+   * Makes due at `at` again the `failed` and `retrying` deliveries (narrowed by `query.status`) of
+   * the events `query` selects, of active subscriptions only: they become `pending`, their attempt
+   * count starts again; one in flight may be left to its attempt. At most `query.limit` are
+   * queued, in one transaction. Those of paused, disabled or deleted subscriptions are left, and
+   * all of them counted as skipped.
+   */
+  retryDeliveries(query: RetryQuery, at: number): Promise<RetriedDeliveries>
   /**
    * Epoch ms of the earliest `nextAttemptAt` of a delivery not over yet (`pending` or
    * `retrying`), or null when there is none.

@@ -8,6 +8,7 @@ import { eventCases } from './conformance/events.ts'
 import { lifecycleCases } from './conformance/lifecycle.ts'
 import { matchingCases } from './conformance/matching.ts'
 import { publishedTypeCases } from './conformance/published-types.ts'
+import { retryCases } from './conformance/retries.ts'
 import { subscriptionCases } from './conformance/subscriptions.ts'
 
 /**
@@ -43,6 +44,7 @@ export function describeStore(name: string, create: () => Promise<Store>): void 
     claimCases(ctx)
     attemptCases(ctx)
     lifecycleCases(ctx)
+    retryCases(ctx)
     accessCases(ctx)
   })
 }

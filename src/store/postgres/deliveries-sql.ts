@@ -3,14 +3,15 @@ import { newId } from '../../core/ids.ts'
 import { anyPatternMatches } from '../../core/patterns.ts'
 import { stateEventTypes } from '../../core/state-events.ts'
 import type { Delivery, Page, StoredSubscription } from '../../core/types.ts'
-import type { DeliveryQuery, TimeRange } from '../store.ts'
+import type { DeliveryQuery, RetriedDeliveries, RetryQuery, TimeRange } from '../store.ts'
+import { ofActiveSubscriptionSql as ofActive, retryFilters } from '../event-filters.ts'
 import { recoverableStatusesSql as recoverable } from '../../core/delivery-status.ts'
 import { exec, notifySql, row, rows, statement } from './connection.ts'
-import { type Filters, newestFirstPage } from './paging.ts'
+import { type Filters, newestFirstPage, numberedStatement } from './paging.ts'
 import { toDelivery } from '../row-mapping.ts'
 import { transaction } from './transaction.ts'
 
-/** The delivery reading and recovery verbs of the PostgreSQL store. */
+/** The delivery reading, recovery and retry verbs of the PostgreSQL store. */
 export type DeliveriesSql = ReturnType<typeof deliveriesSql>
 
 const selectById = statement('SELECT * FROM deliveries WHERE id = $1')
@@ -56,6 +57,29 @@ const insertDeliveries = statement(
    SELECT id, $5, $3 FROM written`,
 )
 const notify = statement(notifySql)
+
+/**
+ * A retry's requeue, for the `WHERE` of `retryFilters`: as `requeue` above, a retrying delivery
+ * whose queue row is leased is in flight, and left to its attempt. The rows are locked as they
+ * are chosen, so one that changed meanwhile (an attempt recorded) is chosen only if it still
+ * matches.
+ */
+const retryRequeue = (where: string) =>
+  numberedStatement(
+    `WITH chosen AS (
+       SELECT id FROM deliveries WHERE ${where} AND ${ofActive} AND NOT EXISTS (
+         SELECT 1 FROM delivery_queue q WHERE q.delivery_id = deliveries.id
+           AND q.lease_token IS NOT NULL
+       ) LIMIT ? FOR UPDATE
+     ), requeued AS (
+       UPDATE deliveries SET status = 'pending', next_attempt_at = ?, attempts = 0, updated_at = ?
+       WHERE id IN (SELECT id FROM chosen) RETURNING id, subscription_id
+     )
+     INSERT INTO delivery_queue (delivery_id, next_attempt_at, subscription_id)
+     SELECT id, ?::bigint, subscription_id FROM requeued
+     ON CONFLICT (delivery_id) DO UPDATE SET next_attempt_at = excluded.next_attempt_at,
+       lease_token = NULL`,
+  )
 
 /** Returns the delivery operations, run on `pool`. */
 export function deliveriesSql(pool: pg.Pool) {
@@ -106,6 +130,28 @@ export function deliveriesSql(pool: pg.Pool) {
         }
         if (queued > 0) await exec(client, notify)
         return queued
+      })
+    },
+
+    retry(query: RetryQuery, at: number): Promise<RetriedDeliveries> {
+      const filters = retryFilters(query)
+      if (filters === null) return Promise.resolve({ queued: 0, skipped: 0 })
+      const where = filters.clauses.join(' AND ')
+      const countLeft = numberedStatement(
+        `SELECT count(*) AS n FROM deliveries WHERE ${where} AND NOT ${ofActive}`,
+      )
+      return transaction(pool, async (client) => {
+        const skipped = ((await row(client, countLeft, filters.params))?.n as number) ?? 0
+        const requeued = await exec(client, retryRequeue(where), [
+          ...filters.params,
+          query.limit,
+          at,
+          at,
+          at,
+        ])
+        const queued = requeued.rowCount ?? 0
+        if (queued > 0) await exec(client, notify)
+        return { queued, skipped }
       })
     },
   }

@@ -11,10 +11,19 @@ export interface Filters {
 // One named statement per shape of filters: a handful at most.
 const statements = new Map<string, Statement>()
 
-/** `?` placeholders numbered `$1`, `$2`, … in order. */
-function numbered(sql: string): string {
+/**
+ * The named statement for `sql` with its `?` placeholders numbered `$1`, `$2`, … in order, made
+ * once per text: a statement built from optional filters.
+ */
+export function numberedStatement(sql: string): Statement {
   let n = 0
-  return sql.replace(/\?/g, () => `$${++n}`)
+  const text = sql.replace(/\?/g, () => `$${++n}`)
+  let stmt = statements.get(text)
+  if (stmt === undefined) {
+    stmt = statement(text)
+    statements.set(text, stmt)
+  }
+  return stmt
 }
 
 /**
@@ -37,12 +46,7 @@ export async function newestFirstPage<T>(
     params.push(cursor)
   }
   const where = clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : ''
-  const sql = numbered(`SELECT * FROM ${table} ${where} ORDER BY id DESC LIMIT ?`)
-  let stmt = statements.get(sql)
-  if (stmt === undefined) {
-    stmt = statement(sql)
-    statements.set(sql, stmt)
-  }
+  const stmt = numberedStatement(`SELECT * FROM ${table} ${where} ORDER BY id DESC LIMIT ?`)
   const found = await rows(db, stmt, [...params, limit + 1])
   const data = found.slice(0, limit).map(map)
   const last = data.length > 0 ? found[limit - 1] : undefined

@@ -26,6 +26,8 @@ import type {
   PruneResult,
   PublishedType,
   PublishEventOptions,
+  RetriedDeliveries,
+  RetryQuery,
   Store,
   StoreCapabilities,
   FailureRun,
@@ -261,6 +263,12 @@ export class PostgresStore implements Store {
     this.#open()
     await this.#writeQueued()
     return this.#deliveries.recover(subscription, range, at)
+  }
+
+  async retryDeliveries(query: RetryQuery, at: number): Promise<RetriedDeliveries> {
+    this.#open()
+    await this.#writeQueued()
+    return this.#deliveries.retry(query, at)
   }
 
   async nextDueAt(): Promise<number | null> {

@@ -2,13 +2,14 @@ import { newId } from '../../core/ids.ts'
 import { anyPatternMatches } from '../../core/patterns.ts'
 import { stateEventTypes } from '../../core/state-events.ts'
 import type { Delivery, Page, StoredSubscription } from '../../core/types.ts'
-import type { DeliveryQuery, TimeRange } from '../store.ts'
+import type { DeliveryQuery, RetriedDeliveries, RetryQuery, TimeRange } from '../store.ts'
+import { ofActiveSubscriptionSql as ofActive, retryFilters } from '../event-filters.ts'
 import { recoverableStatusesSql as recoverable } from '../../core/delivery-status.ts'
 import type { SqliteConnection } from './connection.ts'
 import { type Filters, newestFirstPage } from './paging.ts'
 import { toDelivery } from '../row-mapping.ts'
 
-/** The delivery reading and recovery verbs of the SQLite store. */
+/** The delivery reading, recovery and retry verbs of the SQLite store. */
 export type DeliveriesSql = ReturnType<typeof deliveriesSql>
 
 /** Prepares the delivery statements once and returns the operations that use them. */
@@ -76,6 +77,25 @@ export function deliveriesSql(conn: SqliteConnection) {
         }
         return queued
       })
+    },
+
+    retry(query: RetryQuery, at: number): RetriedDeliveries {
+      const filters = retryFilters(query)
+      if (filters === null) return { queued: 0, skipped: 0 }
+      const where = filters.clauses.join(' AND ')
+      // One statement per shape of filters, prepared once: a handful at most.
+      const countLeft = conn.statement(
+        `SELECT COUNT(*) AS n FROM deliveries WHERE ${where} AND NOT ${ofActive}`,
+      )
+      const requeue = conn.statement(
+        `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, lease_token = NULL,
+           attempts = 0, updated_at = ?
+         WHERE id IN (SELECT id FROM deliveries WHERE ${where} AND ${ofActive} LIMIT ?)`,
+      )
+      return transaction(() => ({
+        skipped: Number(countLeft.get(...filters.params)?.n ?? 0),
+        queued: Number(requeue.run(at, at, ...filters.params, query.limit).changes),
+      }))
     },
   }
 }

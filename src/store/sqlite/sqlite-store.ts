@@ -26,6 +26,8 @@ import type {
   PruneResult,
   PublishedType,
   PublishEventOptions,
+  RetriedDeliveries,
+  RetryQuery,
   Store,
   StoreCapabilities,
   FailureRun,
@@ -291,6 +293,13 @@ export class SqliteStore implements Store {
     const queued = this.#deliveries.recover(subscription, range, at)
     if (queued > 0) this.#claims.dueFrom(at)
     return queued
+  }
+
+  async retryDeliveries(query: RetryQuery, at: number): Promise<RetriedDeliveries> {
+    this.#open()
+    const retried = this.#deliveries.retry(query, at)
+    if (retried.queued > 0) this.#claims.dueFrom(at)
+    return retried
   }
 
   async nextDueAt(): Promise<number | null> {

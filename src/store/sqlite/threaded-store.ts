@@ -26,6 +26,8 @@ import type {
   PruneResult,
   PublishedType,
   PublishEventOptions,
+  RetriedDeliveries,
+  RetryQuery,
   Store,
   StoreCapabilities,
   FailureRun,
@@ -229,6 +231,10 @@ export class ThreadedSqliteStore implements Store {
     at: number,
   ): Promise<number> {
     return this.#call('recoverDeliveries', subscription, range, at)
+  }
+
+  retryDeliveries(query: RetryQuery, at: number): Promise<RetriedDeliveries> {
+    return this.#call('retryDeliveries', query, at)
   }
 
   nextDueAt(): Promise<number | null> {

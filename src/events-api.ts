@@ -1,5 +1,5 @@
 import { emptyDeliveryCounts } from './core/delivery-counts.ts'
-import { NotFoundError } from './core/errors.ts'
+import { NotFoundError, ValidationError } from './core/errors.ts'
 import type {
   Attempt,
   Delivery,
@@ -12,7 +12,8 @@ import { eventName, oneOf, tenantOf, timeOf } from './core/validate.ts'
 import { attemptDelivery } from './delivery/attempt.ts'
 import type { EngineContext } from './engine-context.ts'
 import { pageLimit } from './subscriptions-api.ts'
-import { deliveryStatuses } from './core/delivery-status.ts'
+import { deliveryStatuses, retryableStatuses } from './core/delivery-status.ts'
+import type { RetryQuery } from './store/store.ts'
 
 /** An event with what became of it: its deliveries and every attempt. */
 export interface EventDetail extends WebhookEvent {
@@ -42,7 +43,38 @@ export interface EventListQuery {
   cursor?: string
 }
 
-/** `hooks.events`: the tenant's events, newest first, and one event in full. */
+/** Filters of `events.retry`: those of `events.list`, without paging. */
+export type EventRetryQuery = Omit<EventListQuery, 'limit' | 'cursor'>
+
+/** What `events.retry` did. */
+export interface EventRetryResult {
+  /** Deliveries queued again: they are sent now. */
+  queued: number
+  /** Deliveries of the selected events left as they are: their subscription is not active. */
+  skipped: number
+  /** True when `maxRetriedDeliveries` were queued: some may be left, call again for them. */
+  more: boolean
+}
+
+/**
+ * The most deliveries one `events.retry` queues: one transaction, measured at about 0.2 s on
+ * SQLite and 1 s on PostgreSQL on a development machine.
+ */
+export const maxRetriedDeliveries = 50_000
+
+/** The filters of the event log, checked: what `list` and `retry` share. */
+function eventFilterOf(query: EventRetryQuery): Omit<RetryQuery, 'limit'> {
+  return {
+    tenant: tenantOf(query.tenant),
+    type: query.type === undefined ? undefined : eventName(query.type, 'type'),
+    since: timeOf(query.since, 'since'),
+    until: timeOf(query.until, 'until'),
+    status:
+      query.status === undefined ? undefined : oneOf(query.status, 'status', deliveryStatuses),
+  }
+}
+
+/** `hooks.events`: the tenant's events, newest first, one event in full, and a bulk retry. */
 export class EventsApi {
   readonly #ctx: EngineContext
 
@@ -56,12 +88,7 @@ export class EventsApi {
    */
   async list(query: EventListQuery = {}): Promise<Page<ListedEvent>> {
     const page = await this.#ctx.store.listEvents({
-      tenant: tenantOf(query.tenant),
-      type: query.type === undefined ? undefined : eventName(query.type, 'type'),
-      since: timeOf(query.since, 'since'),
-      until: timeOf(query.until, 'until'),
-      status:
-        query.status === undefined ? undefined : oneOf(query.status, 'status', deliveryStatuses),
+      ...eventFilterOf(query),
       limit: pageLimit(query.limit),
       cursor: query.cursor,
     })
@@ -71,6 +98,34 @@ export class EventsApi {
       deliveryCounts: counts[event.id] ?? emptyDeliveryCounts(),
     }))
     return { data, nextCursor: page.nextCursor }
+  }
+
+  /**
+   * Sends again, now, the deliveries that failed (`failed`, and `retrying`: waiting for their next
+   * attempt) of the events the filters select, as `list` selects them; `status` narrows to
+   * `failed` (both) or `retrying`. Their retry schedule starts again. Deliveries of paused,
+   * disabled or deleted subscriptions are left, and counted as `skipped`. At most
+   * `maxRetriedDeliveries` per call (`more` says when that many were queued). Throws
+   * `ValidationError` for another status or an `until` not after `since`.
+   *
+   * @example
+   * // The receiver failed every order.created of the last two hours; it is fixed now:
+   * await hooks.events.retry({ type: 'order.created', since: Date.now() - 2 * 3_600_000 })
+   */
+  async retry(query: EventRetryQuery = {}): Promise<EventRetryResult> {
+    const filter = eventFilterOf(query)
+    if (filter.status !== undefined && !retryableStatuses.includes(filter.status)) {
+      throw new ValidationError('status', 'only failed or retrying deliveries can be retried')
+    }
+    const { since, until } = filter
+    if (since !== undefined && until !== undefined && until <= since) {
+      throw new ValidationError('until', 'must be after since')
+    }
+    const limit = maxRetriedDeliveries
+    const now = this.#ctx.options.now()
+    const retried = await this.#ctx.store.retryDeliveries({ ...filter, limit }, now)
+    if (retried.queued > 0) this.#ctx.notify()
+    return { ...retried, more: retried.queued >= limit }
   }
 
   /** One event with its deliveries and attempts. Throws `NotFoundError`. */

@@ -30,7 +30,13 @@ export type { SubscriptionInput, SubscriptionPatch } from './core/subscription-i
 export type * from './core/types.ts'
 export type { CatalogueEntry, EventTypeInput } from './event-types.ts'
 export type { Percentiles, SubscriptionStats, SubscriptionSummary } from './core/attempt-stats.ts'
-export type { EventDetail, EventListQuery, ListedEvent } from './events-api.ts'
+export type {
+  EventDetail,
+  EventListQuery,
+  EventRetryQuery,
+  EventRetryResult,
+  ListedEvent,
+} from './events-api.ts'
 export type { StatsWindow } from './stats-api.ts'
 export {
   createHookrelay,

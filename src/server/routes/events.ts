@@ -1,7 +1,11 @@
 import type { FastifyInstance } from 'fastify'
 import { NotFoundError } from '../../core/errors.ts'
 import type { EntityChangeInput, PublishInput } from '../../core/event-input.ts'
-import type { EventListQuery } from '../../events-api.ts'
+import {
+  type EventListQuery,
+  type EventRetryQuery,
+  maxRetriedDeliveries,
+} from '../../events-api.ts'
 import type { Hookrelay } from '../../hookrelay.ts'
 import { tenantOf } from '../auth.ts'
 import { deliveryStatuses } from '../../core/delivery-status.ts'
@@ -164,6 +168,59 @@ export function eventRoutes(app: FastifyInstance, hooks: Hookrelay): void {
       if (event.tenant !== tenant) throw new NotFoundError('event', request.params.id)
       return event
     },
+  )
+
+  app.post<{ Body: Omit<EventRetryQuery, 'tenant'> }>(
+    '/webhooks/events/retry',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags: ['events'],
+        summary:
+          'Send again now the failed and retrying deliveries of the events a filter selects, ' +
+          `of active subscriptions; at most ${maxRetriedDeliveries.toLocaleString('en')} a call`,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            type: { type: 'string', maxLength: 100 },
+            since: {
+              description: 'Events at or after this: an ISO 8601 time or epoch milliseconds',
+              type: ['string', 'integer'],
+            },
+            until: {
+              description: 'Events before this: an ISO 8601 time or epoch milliseconds',
+              type: ['string', 'integer'],
+            },
+            status: {
+              enum: deliveryStatus.enum,
+              description:
+                'Only deliveries in this status: failed (also matches retrying) or retrying; ' +
+                'any other is refused, as only failed or retrying deliveries can be retried',
+            },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              queued: { type: 'integer', description: 'Deliveries queued again, sent now' },
+              skipped: {
+                type: 'integer',
+                description: 'Deliveries left because their subscription is not active',
+              },
+              more: {
+                type: 'boolean',
+                description: 'The most one call queues were queued: call again for the rest',
+              },
+            },
+            required: ['queued', 'skipped', 'more'],
+          },
+          ...problemResponses,
+        },
+      },
+    },
+    (request) => hooks.events.retry({ ...request.body, tenant: tenantOf(request) }),
   )
 
   app.post<IdParams>(

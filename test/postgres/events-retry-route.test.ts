@@ -1,0 +1,3 @@
+import { onPostgres } from './on-postgres.ts'
+
+await onPostgres('server/events-retry-route', () => import('../server/events-retry-route.test.ts'))

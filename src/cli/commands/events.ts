@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander'
 import type { Attempt, Delivery, DeliveryStatus, WebhookEvent } from '../../core/types.ts'
-import { deliveryStatuses } from '../../core/delivery-status.ts'
+import { deliveryStatuses, retryableStatuses } from '../../core/delivery-status.ts'
 import { path } from '../api-client.ts'
 import {
   addPaging,
@@ -13,13 +13,24 @@ import {
   printPage,
   show,
 } from '../api-command.ts'
-import { formatFields, formatTable, formatTime, parseTime } from '../output.ts'
+import { CliError } from '../cli-error.ts'
+import { formatFields, formatTable, formatTime, parseTime, plural } from '../output.ts'
 
-interface ListFlags extends ApiFlags, PagingFlags {
+/** The event log's filters, as flags. */
+interface FilterFlags extends ApiFlags {
   type?: string
   since?: string
   until?: string
   status?: DeliveryStatus
+}
+
+interface ListFlags extends FilterFlags, PagingFlags {}
+
+/** What `POST /webhooks/events/retry` answers. */
+interface RetryResult {
+  queued: number
+  skipped: number
+  more: boolean
 }
 
 /** A listed event; servers before issue 5 send no `deliveryCounts`. */
@@ -38,6 +49,7 @@ export function addEventsCommand(program: Command): void {
       examplesHelp([
         'hookrelay events list --since 2h --status failed',
         'hookrelay events show evt_01HV...',
+        'hookrelay events retry --type order.created --since 2h',
       ]),
     )
 
@@ -57,14 +69,9 @@ export function addEventsCommand(program: Command): void {
       ).choices(deliveryStatuses),
     )
     .action(async (flags: ListFlags) => {
-      const { type, status, limit, cursor } = flags
-      const since = flags.since === undefined ? undefined : parseTime(flags.since, '--since')
-      const until = flags.until === undefined ? undefined : parseTime(flags.until, '--until')
+      const { limit, cursor } = flags
       const page = await clientFor(flags).get<Page<ListedEvent>>('/webhooks/events', {
-        type,
-        since,
-        until,
-        status,
+        ...filtersOf(flags),
         limit,
         cursor,
       })
@@ -80,6 +87,38 @@ export function addEventsCommand(program: Command): void {
       })
     })
 
+  apiCommand(
+    group,
+    'retry',
+    'Send again, now, the failed and retrying deliveries of the events these filters select (of ' +
+      'active subscriptions; those of paused or disabled ones are counted as skipped).',
+    [
+      'hookrelay events retry --type order.created --since 2h',
+      'hookrelay events retry --since 2024-05-01T08:00Z --until 2024-05-01T10:00Z --status retrying',
+    ],
+  )
+    .option('--type <type>', 'events of this type')
+    .option('--since <time>', 'events at or after: an ISO time, or a time ago (30m, 2h, 7d)')
+    .option('--until <time>', 'events before: an ISO time, or a time ago')
+    .addOption(
+      new Option(
+        '--status <status>',
+        'only deliveries in this status (failed also matches retrying)',
+      ).choices(retryableStatuses),
+    )
+    .action(async (flags: FilterFlags) => {
+      const filters = filtersOf(flags)
+      if (Object.values(filters).every((value) => value === undefined)) {
+        // Without a filter this would be every failure of the tenant: say it, rather than guess.
+        throw new CliError(
+          'give at least one of --type, --since, --until or --status; ' +
+            'to send every failure since a time again, use hookrelay recover --since',
+        )
+      }
+      const result = await clientFor(flags).post<RetryResult>('/webhooks/events/retry', filters)
+      show(flags, result, printRetried)
+    })
+
   apiCommand(group, 'show <id>', 'Show an event: its payload, its deliveries and every attempt.', [
     'hookrelay events show evt_01HV...',
     'hookrelay events show evt_01HV... --json | jq .attempts',
@@ -87,6 +126,26 @@ export function addEventsCommand(program: Command): void {
     const event = await clientFor(flags).get<EventDetail>(path`/webhooks/events/${id}`)
     show(flags, event, (detail) => process.stdout.write(formatEvent(detail)))
   })
+}
+
+/** The filters of `list` and `retry` as the API takes them: times as ISO strings. */
+function filtersOf(flags: FilterFlags) {
+  const { type, status } = flags
+  const since = flags.since === undefined ? undefined : parseTime(flags.since, '--since')
+  const until = flags.until === undefined ? undefined : parseTime(flags.until, '--until')
+  return { type, since, until, status }
+}
+
+function printRetried(result: RetryResult): void {
+  const skipped =
+    result.skipped === 0
+      ? ''
+      : `; left ${plural(result.skipped, 'delivery', 'deliveries')} of subscriptions that are ` +
+        'not active'
+  const more = result.more ? '; that is the most one retry queues, run it again for the rest' : ''
+  process.stdout.write(
+    `Queued ${plural(result.queued, 'delivery', 'deliveries')} again${skipped}${more}\n`,
+  )
 }
 
 /** `2 succeeded, 1 failed`: the statuses that have deliveries; `none` when none has. */

@@ -106,6 +106,21 @@ function parse(text) {
 }
 
 /**
+ * The defined, non-empty values of `query`.
+ *
+ * @param {Query} query
+ * @returns {Record<string, string | number>}
+ */
+function definedOnly(query) {
+  /** @type {Record<string, string | number>} */
+  const defined = {}
+  for (const [name, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null && value !== '') defined[name] = value
+  }
+  return defined
+}
+
+/**
  * `?a=1&b=2` from the defined, non-empty values of `query`.
  *
  * @param {Query | undefined} query
@@ -113,9 +128,7 @@ function parse(text) {
 function queryString(query) {
   if (query === undefined) return ''
   const params = new URLSearchParams()
-  for (const [name, value] of Object.entries(query)) {
-    if (value !== undefined && value !== null && value !== '') params.set(name, String(value))
-  }
+  for (const [name, value] of Object.entries(definedOnly(query))) params.set(name, String(value))
   const text = params.toString()
   return text === '' ? '' : `?${text}`
 }
@@ -181,6 +194,14 @@ export const listEvents = (query, signal) =>
 /** One event with its deliveries and attempts. @type {(id: string, signal?: AbortSignal) => Promise<EventDetail>} */
 export const getEvent = (id, signal) =>
   call('GET', `/webhooks/events/${encodeURIComponent(id)}`, opts({}, signal))
+
+/**
+ * Sends again now the failed deliveries of the events the filters select.
+ *
+ * @type {(filters: Query) => Promise<{ queued: number, skipped: number, more: boolean }>}
+ */
+export const retryEvents = (filters) =>
+  call('POST', '/webhooks/events/retry', { body: definedOnly(filters) })
 
 /** Sends a delivery again now. @type {(id: string) => Promise<Attempt>} */
 export const retryDelivery = (id) =>

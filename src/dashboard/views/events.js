@@ -1,10 +1,11 @@
 // @ts-check
-import { listEvents, listEventTypes } from '../api.js'
+import { listEvents, listEventTypes, retryEvents } from '../api.js'
+import { confirmDialog } from '../dialog.js'
 import { h, replace } from '../dom.js'
 import { fromLocalInput, toLocalInput } from '../format.js'
 import { link } from '../router.js'
 import { dataRow, dataTable, pager } from '../table.js'
-import { badge, emptyState, pageHeader, timeAgo } from '../ui.js'
+import { badge, emptyState, notify, pageHeader, timeAgo } from '../ui.js'
 import { curl } from './context.js'
 
 /** @typedef {import('../types.js').WebhookEvent} WebhookEvent */
@@ -21,6 +22,8 @@ const outcomes = /** @type {const} */ ([
   ['cancelled', 'has cancelled'],
 ])
 const filterNames = ['type', 'since', 'until', 'status']
+/** The outcome filters a bulk retry can narrow to: any, or one of the failures. */
+const retryable = ['', 'failed', 'retrying']
 
 /**
  * `#/events`: the event log, newest first, 50 at a time, filtered by type, time range and
@@ -57,6 +60,10 @@ export async function eventsView({ main, query, signal, refresh }) {
     main,
     header,
     filterForm(filters, signal),
+    filtered &&
+      page.data.length > 0 &&
+      retryable.includes(filters.status ?? '') &&
+      retryBar(filters),
     page.data.length === 0
       ? emptyState({
           title: 'No events match these filters',
@@ -103,6 +110,56 @@ function countBadges(counts) {
     { class: 'inline' },
     shown.map((s) => badge(s, `${counts[s]} ${s}`)),
   )
+}
+
+/**
+ * "Retry failed deliveries of these events": after a confirmation, sends again now the failed
+ * and retrying deliveries of every event the filters select (not only this page's), and says
+ * how many it queued.
+ *
+ * @param {Record<string, string>} filters
+ */
+function retryBar(filters) {
+  const result = h('p', { class: 'muted', 'aria-live': 'polite' })
+  const button = h(
+    'button',
+    { type: 'button', class: 'btn' },
+    'Retry failed deliveries of these events',
+  )
+  const which =
+    filters.status === 'retrying'
+      ? 'Every delivery waiting for a retry'
+      : 'Every failed delivery, including those waiting for a retry,'
+  button.addEventListener('click', async () => {
+    const confirmed = await confirmDialog({
+      title: 'Retry failed deliveries?',
+      message:
+        `${which} of the events these filters select (on every page) is sent again now, with a ` +
+        'fresh retry schedule. Those of paused or disabled subscriptions are left as they are.',
+      confirm: 'Retry now',
+    })
+    if (!confirmed) return
+    button.disabled = true
+    try {
+      const { queued, skipped, more } = await retryEvents(filters)
+      result.textContent = [
+        queued === 0
+          ? 'Nothing to retry: no delivery of these events is failing.'
+          : `${queued} ${queued === 1 ? 'delivery' : 'deliveries'} queued, sending now.`,
+        skipped > 0 &&
+          `${skipped} of paused or disabled subscriptions ${skipped === 1 ? 'was' : 'were'} left.`,
+        more && 'That is the most one retry sends: retry again for the rest.',
+      ]
+        .filter(Boolean)
+        .join(' ')
+    } catch (err) {
+      result.textContent = ''
+      notify(err instanceof Error ? err.message : String(err), 'bad')
+    } finally {
+      button.disabled = false
+    }
+  })
+  return h('div', { class: 'actions bulk-retry' }, button, result)
 }
 
 /**

@@ -505,12 +505,16 @@ function postgresTests(url: string): void {
         await store.recordAttempts([attemptRecord(third!, { statusCode: 500, status: 'failed' })])
         await store.recoverDeliveries(s, { since: T0 }, T0 + 10) // 4
         const [fourth] = await claimAll(store, T0 + 10, 'l4')
-        await store.recordAttempts([attemptRecord(fourth!)]) // succeeded: silent
-        await store.insertEvent(makeEvent(), [{ id: 'dlv_manual', subscriptionId: s.id }]) // 5
+        await store.recordAttempts([attemptRecord(fourth!, { statusCode: 500, status: 'failed' })])
+        await store.retryDeliveries({ tenant: 'acme', limit: 10 }, T0 + 20) // 5
+        await store.retryDeliveries({ tenant: 'acme', limit: 10 }, T0 + 20) // nothing failed: silent
+        const [fifth] = await claimAll(store, T0 + 20, 'l5')
+        await store.recordAttempts([attemptRecord(fifth!)]) // succeeded: silent
+        await store.insertEvent(makeEvent(), [{ id: 'dlv_manual', subscriptionId: s.id }]) // 6
         // Notifications arrive in commit order, so this one comes after all of the above.
         await admin.query('NOTIFY hr_test_done')
         await sentinel
-        assert.equal(seen.length, 5)
+        assert.equal(seen.length, 6)
       } finally {
         await listener.end()
         await done()

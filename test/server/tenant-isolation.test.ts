@@ -141,6 +141,12 @@ const tenantRoutes: Record<string, (acme: AcmeObjects) => Probe> = {
     check: (response) => assert.ok(response.body.data.every(isGlobex)),
   }),
   'GET /webhooks/events/:id': (acme) => ({ params: { id: acme.eventId }, outcome: hidden }),
+  'POST /webhooks/events/retry': () => ({
+    body: { type: 'order.created', since: 0 },
+    outcome: { kind: 'scoped', status: 200 },
+    check: (response) =>
+      assert.deepEqual(response.body, { queued: 0, skipped: 0, more: false }, 'acme’s failure'),
+  }),
   'POST /webhooks/deliveries/:id/retry': (acme) => ({
     params: { id: acme.deliveryId },
     outcome: hidden,

@@ -22,6 +22,17 @@ const eventPattern = {
 } as const
 const signatureScheme = { enum: ['standard', 'github', 'servicestack', 'superoffice'] } as const
 const payloadMode = { enum: ['envelope', 'data'] } as const
+/** The events a recovery or bulk retry acts on: `since` and `until`, ISO 8601 or epoch ms. */
+export const eventTimeRange = {
+  since: {
+    description: 'Events at or after this: an ISO 8601 time or epoch milliseconds',
+    type: ['string', 'integer'],
+  },
+  until: {
+    description: 'Events before this (default: no end): an ISO 8601 time or epoch milliseconds',
+    type: ['string', 'integer'],
+  },
+} as const
 /** How a subscription's receiver is doing (see `SubscriptionHealth`). */
 export const subscriptionHealth = {
   enum: ['healthy', 'failing', 'disabled'],

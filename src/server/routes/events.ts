@@ -9,7 +9,13 @@ import {
 import type { Hookrelay } from '../../hookrelay.ts'
 import { tenantOf } from '../auth.ts'
 import { deliveryStatuses } from '../../core/delivery-status.ts'
-import { deliveryStatus, idParams, pageQuery, problemResponses } from '../schemas.ts'
+import {
+  deliveryStatus,
+  eventTimeRange,
+  idParams,
+  pageQuery,
+  problemResponses,
+} from '../schemas.ts'
 
 type IdParams = { Params: { id: string } }
 
@@ -184,14 +190,7 @@ export function eventRoutes(app: FastifyInstance, hooks: Hookrelay): void {
           additionalProperties: false,
           properties: {
             type: { type: 'string', maxLength: 100 },
-            since: {
-              description: 'Events at or after this: an ISO 8601 time or epoch milliseconds',
-              type: ['string', 'integer'],
-            },
-            until: {
-              description: 'Events before this: an ISO 8601 time or epoch milliseconds',
-              type: ['string', 'integer'],
-            },
+            ...eventTimeRange,
             status: {
               enum: deliveryStatus.enum,
               description:

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Hookrelay } from '../../hookrelay.ts'
 import { tenantOf } from '../auth.ts'
-import { idParams, problemResponses } from '../schemas.ts'
+import { eventTimeRange, idParams, problemResponses } from '../schemas.ts'
 import { ownSubscription } from './subscriptions.ts'
 
 const tags = ['subscriptions']
@@ -10,16 +10,7 @@ type Range = { since: string | number; until?: string | number }
 const rangeBody = {
   type: 'object',
   additionalProperties: false,
-  properties: {
-    since: {
-      description: 'Events at or after this: an ISO 8601 time or epoch milliseconds',
-      type: ['string', 'integer'],
-    },
-    until: {
-      description: 'Events before this (default: no end): ISO 8601 or epoch ms',
-      type: ['string', 'integer'],
-    },
-  },
+  properties: eventTimeRange,
   required: ['since'],
 } as const
 

@@ -101,6 +101,15 @@ const tenantRoutes: Record<string, (acme: AcmeObjects) => Probe> = {
     body: { since: 0 },
     outcome: hidden,
   }),
+  'POST /webhooks/subscriptions/recover': (acme) => ({
+    body: { since: 0 },
+    outcome: { kind: 'scoped', status: 200 },
+    check: (response) =>
+      assert.ok(
+        !response.body.subscriptions.some((s: { id: string }) => s.id === acme.subscriptionId),
+        'acme’s subscription was recovered',
+      ),
+  }),
   'GET /webhooks/subscriptions/:id/deliveries': (acme) => ({
     params: { id: acme.subscriptionId },
     outcome: hidden,

@@ -9,10 +9,10 @@ export const deliveryStatuses: readonly DeliveryStatus[] = [
   'cancelled',
 ]
 
-/** The statuses of a delivery that is not over: it has a next attempt. */
-export const openStatuses: readonly DeliveryStatus[] = ['pending', 'retrying']
-
-/** `openStatuses` as an SQL list, for `status IN …` (both stores). */
+/**
+ * The statuses of a delivery that is not over (it has a next attempt), as an SQL list for
+ * `status IN …` in both stores.
+ */
 export const openStatusesSql = "('pending', 'retrying')"
 
 /** What a bulk retry of the event log's deliveries sends again: those that failed. */

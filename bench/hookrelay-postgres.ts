@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import { openPostgresStore } from '../src/store/postgres/postgres-store.ts'
+import { openPostgresStore } from '../src/store/postgres/open-store.ts'
 import {
   type BenchDatabase,
   type HookrelayRunOptions,

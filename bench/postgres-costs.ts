@@ -14,7 +14,7 @@
 import { readFile } from 'node:fs/promises'
 import type pg from 'pg'
 import { createHookrelay, type Hookrelay } from '../src/index.ts'
-import { openPostgresStore } from '../src/store/postgres/postgres-store.ts'
+import { openPostgresStore } from '../src/store/postgres/open-store.ts'
 import type { ClaimedDelivery, Store } from '../src/store/store.ts'
 import { publishAll, silent, subscribe } from '../src/bench/hookrelay-run.ts'
 import { postgresUrl } from './postgres-rows.ts'

@@ -373,7 +373,7 @@ export async function createHookrelay(options: HookrelayOptions = {}): Promise<H
 async function openStore(database: string): Promise<Store> {
   // Each adapter is loaded only when chosen, so a SQLite user never loads `pg`.
   if (/^postgres(ql)?:\/\//.test(database)) {
-    const { openPostgresStore } = await import('./store/postgres/postgres-store.ts')
+    const { openPostgresStore } = await import('./store/postgres/open-store.ts')
     return openPostgresStore({ connectionString: database })
   }
   const { openSqliteStore } = await import('./store/sqlite/open-store.ts')

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
 import pg from 'pg'
-import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/postgres-store.ts'
+import type { PostgresStore } from '../../src/store/postgres/postgres-store.ts'
+import { openPostgresStore } from '../../src/store/postgres/open-store.ts'
 import { type Served, startServe, stop } from '../cli/serve-process.ts'
 import {
   adminKey,

@@ -1,4 +1,4 @@
-import pg from 'pg'
+import type pg from 'pg'
 import { HookrelayError } from '../../core/errors.ts'
 import type {
   ApiKey,
@@ -37,27 +37,15 @@ import type {
 import { type AccessSql, accessSql } from './access-sql.ts'
 import { type AttemptsSql, attemptsSql } from './attempts-sql.ts'
 import { type ClaimsSql, claimsSql } from './claims-sql.ts'
-import { connectionSettings } from './connection.ts'
 import { type DeliveriesSql, deliveriesSql } from './deliveries-sql.ts'
 import { type EventTypesSql, eventTypesSql } from './event-types-sql.ts'
 import { type EventsSql, eventsSql } from './events-sql.ts'
 import { Listeners } from './listener.ts'
-import { migrate } from './migrations.ts'
 import { type PruneSql, pruneSql } from './prune-sql.ts'
 import { type FanOutsSql, fanOutsSql } from './fan-outs-sql.ts'
 import { fanOutSlice } from '../fan-out-slices.ts'
 import { type SubscriptionsSql, subscriptionsSql } from './subscriptions-sql.ts'
 import { guard, guarded } from './unavailable.ts'
-
-/** Options of `openPostgresStore`. */
-export interface PostgresStoreOptions {
-  /** `postgres://user:password@host:port/database`; a `schema` parameter may name the schema. */
-  connectionString: string
-  /** The schema of Hookrelay's tables, created when missing. Default is `public`. */
-  schema?: string
-  /** Connections in the pool at most. Default is 10. */
-  max?: number
-}
 
 /**
  * The PostgreSQL store on `pg`: a pool, named statements, claims with `FOR UPDATE SKIP LOCKED`
@@ -382,27 +370,4 @@ export class PostgresStore implements Store {
     await this.#listeners.close()
     await this.#pool.end()
   }
-}
-
-/**
- * Opens a PostgreSQL store: a pool whose connections use `schema` (created when missing), with
- * every migration it has not seen applied first.
- *
- * @example
- * const store = await openPostgresStore({ connectionString: 'postgres://localhost/app' })
- * const isolated = await openPostgresStore({ connectionString: url, schema: 'hooks' })
- */
-export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
-  const { config, schema, poolMax } = connectionSettings(options.connectionString, options.schema)
-  const pool = new pg.Pool({ ...config, max: options.max ?? poolMax ?? 10 })
-  // An idle pooled connection that drops emits 'error' on the pool; without a handler that would
-  // end the process. The pool replaces it, and the next query reports any lasting problem.
-  pool.on('error', () => {})
-  try {
-    await migrate(pool, schema)
-  } catch (error) {
-    await pool.end()
-    throw error
-  }
-  return new PostgresStore(pool, config, schema)
 }

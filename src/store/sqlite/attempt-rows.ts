@@ -47,3 +47,13 @@ export function toAttemptRows(records: AttemptRecord[]): AttemptRow[] {
     nextAttemptAt,
   ])
 }
+
+/** The earliest next attempt the rows schedule (a retry), or null when none has one. */
+export function earliestRetry(rows: readonly AttemptRow[]): number | null {
+  let earliest: number | null = null
+  for (const row of rows) {
+    const next = row[15]
+    if (next !== null && (earliest === null || next < earliest)) earliest = next
+  }
+  return earliest
+}

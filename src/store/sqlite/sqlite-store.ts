@@ -1,5 +1,4 @@
 import { HookrelayError, ValidationError } from '../../core/errors.ts'
-import { newId } from '../../core/ids.ts'
 import type {
   ApiKey,
   Attempt,
@@ -35,7 +34,7 @@ import type {
   SubscriptionQuery,
 } from '../store.ts'
 import { type AccessSql, accessSql } from './access-sql.ts'
-import { type AttemptRow, toAttemptRows } from './attempt-rows.ts'
+import { type AttemptRow, earliestRetry, toAttemptRows } from './attempt-rows.ts'
 import { type AttemptsSql, attemptsSql } from './attempts-sql.ts'
 import { type ClaimsSql, claimsSql } from './claims-sql.ts'
 import type { SqliteConnection } from './connection.ts'
@@ -43,10 +42,10 @@ import { type DeliveriesSql, deliveriesSql } from './deliveries-sql.ts'
 import { type DeliveryLock, deliveryLock } from './delivery-lock.ts'
 import { type EventTypesSql, eventTypesSql } from './event-types-sql.ts'
 import { type EventsSql, eventsSql } from './events-sql.ts'
-import { fanOutSlice } from '../fan-out-slices.ts'
 import { type FanOutsSql, type FanOutWrite, fanOutsSql } from './fan-outs-sql.ts'
 import { Leases } from './leases.ts'
 import { type PruneSql, pruneSql } from './prune-sql.ts'
+import { publishSql } from './publish-sql.ts'
 import { type SubscriptionsSql, subscriptionsSql } from './subscriptions-sql.ts'
 
 /**
@@ -71,7 +70,7 @@ export class SqliteStore implements Store {
   readonly #access: AccessSql
   readonly #lock: DeliveryLock
   readonly #fanOuts: FanOutsSql
-  readonly #queueFanOuts: boolean
+  readonly #publish: ReturnType<typeof publishSql>
   #closed = false
 
   /**
@@ -81,10 +80,10 @@ export class SqliteStore implements Store {
    */
   constructor(conn: SqliteConnection, queueFanOuts = false) {
     this.#conn = conn
-    this.#queueFanOuts = queueFanOuts
     this.#subscriptions = subscriptionsSql(conn)
     this.#events = eventsSql(conn)
     this.#fanOuts = fanOutsSql(conn, this.#events)
+    this.#publish = publishSql(conn, this.#subscriptions, this.#events, this.#fanOuts, queueFanOuts)
     // Scheduled claims are leased in this store's memory, under the file's delivery lock.
     const leases = new Leases()
     this.#lock = deliveryLock(conn)
@@ -164,29 +163,9 @@ export class SqliteStore implements Store {
         'only a PostgreSQL store can write inside a caller transaction',
       )
     }
-    return this.#conn.transaction(() => {
-      const at = Date.parse(event.timestamp)
-      const ids: string[] = []
-      for (const subscription of this.#subscriptions.match(event.tenant, event.type)) {
-        if (subscription.id !== options.excludeSubscriptionId) ids.push(subscription.id)
-      }
-      const queue = this.#queueFanOuts && ids.length > fanOutSlice
-      const deliveries: NewDelivery[] = queue
-        ? []
-        : ids.map((subscriptionId) => ({ id: newId('delivery', at), subscriptionId }))
-      const inserted = this.#events.insert(event, deliveries)
-      if (!inserted.inserted) {
-        // The first publish's deliveries, written or still queued.
-        const queued = this.#fanOuts.queuedFor(inserted.event.id)
-        return { ...inserted, deliveries: inserted.deliveries + queued }
-      }
-      if (queue) {
-        this.#fanOuts.queue(event.id, ids)
-        return { ...inserted, deliveries: ids.length }
-      }
-      if (deliveries.length > 0) this.#claims.dueFrom(at)
-      return inserted
-    })
+    const { inserted, dueFrom } = this.#publish(event, options.excludeSubscriptionId)
+    if (dueFrom !== null) this.#claims.dueFrom(dueFrom)
+    return inserted
   }
 
   /** Whether any publish's deliveries are queued (by this store or another on the same file). */
@@ -265,12 +244,8 @@ export class SqliteStore implements Store {
       throw error
     }
     // A retry is due later than its claim, so nearly always ahead of where the next claim starts.
-    let retry = Number.POSITIVE_INFINITY
-    for (const row of rows) {
-      const next = row[15]
-      if (next !== null && next < retry) retry = next
-    }
-    if (retry !== Number.POSITIVE_INFINITY) this.#claims.dueFrom(retry)
+    const retry = earliestRetry(rows)
+    if (retry !== null) this.#claims.dueFrom(retry)
     return health
   }
 

@@ -1,23 +1,23 @@
 import type { Subscription } from '../core/types.ts'
 import { plural } from './output.ts'
 
-/** `4d 21h`, `3h 5m`, `42s`: a span in its two largest units. */
+const spanUnits = [
+  ['d', 86_400],
+  ['h', 3_600],
+  ['m', 60],
+  ['s', 1],
+] as const
+
+/** `4d 21h`, `3h 5m`, `3h`, `42s`: a span in its largest unit, and the next one down unless 0. */
 export function formatSpan(ms: number): string {
-  const parts: string[] = []
-  let rest = Math.max(0, Math.round(ms / 1_000))
-  for (const [unit, size] of [
-    ['d', 86_400],
-    ['h', 3_600],
-    ['m', 60],
-    ['s', 1],
-  ] as const) {
-    if (rest >= size || (parts.length === 0 && size === 1)) {
-      parts.push(`${Math.floor(rest / size)}${unit}`)
-      rest %= size
-    }
-    if (parts.length === 2) break
-  }
-  return parts.join(' ')
+  const seconds = Math.max(0, Math.round(ms / 1_000))
+  const i = spanUnits.findIndex(([, size]) => seconds >= size)
+  if (i === -1) return '0s'
+  const [unit, size] = spanUnits[i]!
+  const first = `${Math.floor(seconds / size)}${unit}`
+  const next = spanUnits[i + 1]
+  const more = next === undefined ? 0 : Math.floor((seconds % size) / next[1])
+  return next === undefined || more === 0 ? first : `${first} ${more}${next[0]}`
 }
 
 /**

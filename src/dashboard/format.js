@@ -55,28 +55,28 @@ export function formatDuration(ms) {
   return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`
 }
 
+const spanUnits = /** @type {const} */ ([
+  ['d', 86_400],
+  ['h', 3600],
+  ['min', 60],
+  ['s', 1],
+])
+
 /**
- * "4 d 21 h", "3 h 5 min", "42 s": a span in its two largest units.
+ * "4 d 21 h", "3 h 5 min", "3 h", "42 s": a span in its largest unit, and the next one down
+ * when that is not zero.
  *
  * @param {number} ms
  */
 export function formatSpan(ms) {
-  let rest = Math.max(0, Math.round(ms / 1000))
-  /** @type {string[]} */
-  const parts = []
-  for (const [unit, size] of /** @type {const} */ ([
-    ['d', 86_400],
-    ['h', 3600],
-    ['min', 60],
-    ['s', 1],
-  ])) {
-    if (rest >= size || (parts.length === 0 && size === 1)) {
-      parts.push(`${Math.floor(rest / size)} ${unit}`)
-      rest %= size
-    }
-    if (parts.length === 2) break
-  }
-  return parts.join(' ')
+  const seconds = Math.max(0, Math.round(ms / 1000))
+  const i = spanUnits.findIndex(([, size]) => seconds >= size)
+  if (i === -1) return '0 s'
+  const [unit, size] = spanUnits[i] ?? spanUnits[3]
+  const first = `${Math.floor(seconds / size)} ${unit}`
+  const next = spanUnits[i + 1]
+  const more = next === undefined ? 0 : Math.floor((seconds % size) / next[1])
+  return next === undefined || more === 0 ? first : `${first} ${more} ${next[0]}`
 }
 
 /**

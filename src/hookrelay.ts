@@ -97,6 +97,7 @@ export class Hookrelay {
   readonly #observers = new Set<EngineObserver>()
   #pruneTimer: NodeJS.Timeout | null = null
   #unlisten: Promise<() => Promise<void>> | null = null
+  #stopping: Promise<void> | null = null
   #closing: Promise<void> | null = null
 
   /** Use `createHookrelay`, which opens the store. */
@@ -249,14 +250,27 @@ export class Hookrelay {
   }
 
   /**
-   * Stops claiming, waits up to `timeoutMs` (default 10 s) for attempts in flight, records them and
-   * closes the store. Idempotent.
+   * Stops delivering, for good, and leaves the store open (a server still answering requests
+   * while it shuts down): claims no more, waits up to `timeoutMs` (default 10 s) for attempts in
+   * flight, then interrupts the rest — recorded as interrupted and due again at once, so the next
+   * worker sends them without waiting for their lease. Idempotent; `close()` calls it.
    */
-  close(options: { timeoutMs?: number } = {}): Promise<void> {
-    this.#closing ??= (async () => {
+  stop(options: { timeoutMs?: number } = {}): Promise<void> {
+    this.#stopping ??= (async () => {
       if (this.#pruneTimer !== null) clearInterval(this.#pruneTimer)
       if (this.#unlisten !== null) await (await this.#unlisten)()
       await this.#worker.stop(options.timeoutMs ?? 10_000)
+    })()
+    return this.#stopping
+  }
+
+  /**
+   * Stops delivering as `stop()` does (waiting up to `timeoutMs`, default 10 s, for attempts in
+   * flight, then interrupting and recording the rest), then closes the store. Idempotent.
+   */
+  close(options: { timeoutMs?: number } = {}): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.stop(options)
       await this.#sender.close()
       await this.store.close()
     })()

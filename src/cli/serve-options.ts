@@ -25,6 +25,7 @@ export interface ServeFlags {
   adminKey?: string
   role?: string
   rateLimit?: string
+  shutdownGrace?: string
   logLevel?: string
 }
 
@@ -44,6 +45,11 @@ export interface ServeOptions {
   role: ServeRole
   /** Requests per second per API key; 0 is no limit. Default is 1,000. */
   rateLimit: number
+  /**
+   * Seconds a stopping server waits for attempts in flight before it interrupts them (they are
+   * recorded and due again at once). Default is 10.
+   */
+  shutdownGraceSeconds: number
   /** Default is `info`. */
   logLevel: LogLevel
 }
@@ -82,6 +88,11 @@ export function resolveServeOptions(
     adminKey: adminKey(pick('--admin-key', flags.adminKey, 'HOOKRELAY_ADMIN_KEY')),
     role: oneOf(pick('--role', flags.role, 'HOOKRELAY_ROLE'), 'all', serveRoles),
     rateLimit: integer(pick('--rate-limit', flags.rateLimit, 'HOOKRELAY_RATE_LIMIT'), 1_000, 1e6),
+    shutdownGraceSeconds: integer(
+      pick('--shutdown-grace', flags.shutdownGrace, 'HOOKRELAY_SHUTDOWN_GRACE'),
+      10,
+      3_600,
+    ),
     logLevel: oneOf(pick('--log-level', flags.logLevel, 'HOOKRELAY_LOG_LEVEL'), 'info', logLevels),
   }
 }

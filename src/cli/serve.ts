@@ -38,6 +38,11 @@ export function addServeCommand(program: Command): void {
       '--rate-limit <n>',
       'requests per second per API key, 0 = off (HOOKRELAY_RATE_LIMIT, 1000)',
     )
+    .option(
+      '--shutdown-grace <seconds>',
+      'on SIGTERM, how long attempts in flight may finish before they are interrupted and ' +
+        'queued again; the API answers 503 meanwhile (HOOKRELAY_SHUTDOWN_GRACE, 10)',
+    )
     .option('--log-level <level>', `${logLevels.join(' | ')} (HOOKRELAY_LOG_LEVEL, info)`)
     .action(async (flags: ServeFlags) => {
       const options = resolveServeOptions(flags, process.env)
@@ -62,8 +67,9 @@ function collect(value: string, previous: string[] | true | undefined): string[]
 }
 
 /**
- * SIGTERM or SIGINT: stop accepting, let requests and attempts in flight finish, exit 0. A second
- * signal gives up waiting and exits 1 at once.
+ * SIGTERM or SIGINT: answer 503 to new requests, let attempts in flight finish within the grace
+ * (then interrupt and requeue the rest), finish the requests in flight, exit 0. A second signal
+ * gives up waiting and exits 1 at once.
  */
 function stopOnSignals(close: () => Promise<void>, logger: Logger): void {
   let stopping = false
@@ -73,7 +79,7 @@ function stopOnSignals(close: () => Promise<void>, logger: Logger): void {
       process.exit(1)
     }
     stopping = true
-    logger.info({ signal }, 'stopping: finishing requests and deliveries in flight')
+    logger.info({ signal }, 'stopping: answering 503, finishing requests and deliveries in flight')
     close().then(
       () => {
         logger.info('stopped')

@@ -5,8 +5,11 @@ import type { AttemptTrigger, DeliveryStatus } from './types.ts'
 export interface CallResult {
   /** The receiver's status, or null when no answer came. */
   statusCode: number | null
-  /** Why the call failed without an answer: a refused URL never gets retried. */
-  failure: 'unsafe_url' | 'timeout' | 'network' | null
+  /**
+   * Why the call failed without an answer: a refused URL never gets retried; an attempt
+   * `interrupted` by the worker shutting down is due again at once.
+   */
+  failure: 'unsafe_url' | 'timeout' | 'network' | 'interrupted' | null
   /** The receiver's `Retry-After`, in ms from now, when it sent one. */
   retryAfterMs: number | null
 }
@@ -39,8 +42,9 @@ export function isSuccess(statusCode: number | null): boolean {
 
 /**
  * Decides a delivery's fate after an attempt: success on 2xx; a permanent failure on 410 Gone or a
- * refused URL; otherwise the next retry of the schedule (honouring `Retry-After` on 429/503), or
- * failure once the schedule is exhausted.
+ * refused URL; due again at once when the worker's shutdown interrupted it (whatever the schedule
+ * says: it was not the receiver's answer); otherwise the next retry of the schedule (honouring
+ * `Retry-After` on 429/503), or failure once the schedule is exhausted.
  */
 export function decideOutcome(input: OutcomeInput): AttemptOutcome {
   const { result } = input
@@ -51,6 +55,7 @@ export function decideOutcome(input: OutcomeInput): AttemptOutcome {
   if (input.trigger === 'manual' && !open) {
     return { kind: 'failed', reason: 'manual' }
   }
+  if (result.failure === 'interrupted') return { kind: 'retry', at: input.now }
   const delay = retryDelay(input.attemptsMade, input.schedule, input.jitter, input.random)
   if (delay === null) return { kind: 'failed', reason: 'exhausted' }
   const wantsPause = result.statusCode === 429 || result.statusCode === 503

@@ -11,6 +11,8 @@ import { buildBody } from './payload.ts'
 /** Sends one POST; `HttpSender` in production. */
 export interface Sender {
   send(request: SendRequest): Promise<SendResult>
+  /** Ends every send in flight at once with an `interrupted` result (a shutdown). */
+  interruptAll(): void
 }
 
 /** What an attempt needs beyond the delivery. */

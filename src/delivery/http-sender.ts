@@ -50,6 +50,9 @@ export class HttpSender {
   // that passed is kept, split into origin and path, and neither checked nor parsed again (an
   // await per request is a measurable share of its cost).
   readonly #targets = new Map<string, Target>()
+  // The exchanges whose result has not settled: a shutdown interrupts them.
+  readonly #open = new Set<Exchange>()
+  readonly #settled = (exchange: Exchange) => this.#open.delete(exchange)
 
   constructor(options: HttpSenderOptions) {
     this.#guard = options.guard
@@ -68,7 +71,8 @@ export class HttpSender {
       'content-type': 'application/json',
       'user-agent': this.#userAgent,
     }
-    const exchange = new Exchange(requestHeaders, req.timeoutMs)
+    const exchange = new Exchange(requestHeaders, req.timeoutMs, this.#settled)
+    this.#open.add(exchange)
     try {
       const { origin, path } = this.#targets.get(req.url) ?? (await this.#check(req.url))
       this.#dispatcher.dispatch(
@@ -79,6 +83,14 @@ export class HttpSender {
       exchange.onResponseError(null, err as Error)
     }
     return exchange.result
+  }
+
+  /**
+   * Ends every POST in flight now, each with an `interrupted` result, and drops its connection:
+   * the worker is shutting down and will not wait for these answers any longer.
+   */
+  interruptAll(): void {
+    for (const exchange of [...this.#open]) exchange.interrupt()
   }
 
   /**
@@ -115,6 +127,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   readonly #timeoutMs: number
   readonly #started = performance.now()
   readonly #timer: NodeJS.Timeout
+  readonly #settled: (exchange: Exchange) => void
   #settle!: (result: SendResult) => void
   #controller: Dispatcher.DispatchController | null = null
   #done = false
@@ -124,9 +137,14 @@ class Exchange implements Dispatcher.DispatchHandler {
   #chunks: Buffer[] = []
   #size = 0
 
-  constructor(requestHeaders: Record<string, string>, timeoutMs: number) {
+  constructor(
+    requestHeaders: Record<string, string>,
+    timeoutMs: number,
+    settled: (exchange: Exchange) => void,
+  ) {
     this.#requestHeaders = requestHeaders
     this.#timeoutMs = timeoutMs
+    this.#settled = settled
     this.result = new Promise((resolve) => {
       this.#settle = resolve
     })
@@ -137,8 +155,8 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.#controller = controller
-    // Timed out while queued for a connection: it must not go out now.
-    if (this.#done) controller.abort(new Error('the attempt timed out'))
+    // Timed out (or interrupted) while queued for a connection: it must not go out now.
+    if (this.#done) controller.abort(new Error('the attempt was abandoned'))
   }
 
   onResponseStart(
@@ -184,6 +202,22 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.#controller?.abort(new Error('the attempt timed out'))
   }
 
+  /** Ends the exchange with an `interrupted` result (a shutdown) and aborts the request. */
+  interrupt(): void {
+    const error = 'interrupted: Hookrelay shut down before the receiver answered'
+    this.#finish({
+      statusCode: null,
+      failure: 'interrupted',
+      error,
+      retryAfterMs: null,
+      durationMs: this.#elapsed(),
+      requestHeaders: this.#requestHeaders,
+      responseHeaders: {},
+      responseBody: '',
+    })
+    this.#controller?.abort(new Error(error))
+  }
+
   #answered(): void {
     const statusCode = this.#statusCode
     const body =
@@ -205,6 +239,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.#done = true
     clearTimeout(this.#timer)
     this.#chunks = []
+    this.#settled(this)
     this.#settle(result)
   }
 

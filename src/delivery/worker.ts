@@ -55,8 +55,8 @@ export class DeliveryWorker {
   readonly #recorder: AttemptRecorder
   #timer: NodeJS.Timeout | null = null
   #closed = false
-  // Stopped and recorded: an attempt that ends after this (aborted as the sender closes) is not
-  // recorded; its delivery's lease runs out and it is sent again.
+  // Stopped and recorded: an attempt that ends after this (only where the store could not record
+  // within the stop's bound) is not recorded; its delivery's lease runs out and it is sent again.
   #stopped = false
   #idleWaiters: (() => void)[] = []
 
@@ -128,7 +128,12 @@ export class DeliveryWorker {
     }
   }
 
-  /** Stops claiming, waits up to `timeoutMs` for attempts in flight, records them. Idempotent. */
+  /**
+   * Stops claiming and gives back what it holds unstarted; waits up to `timeoutMs` for attempts in
+   * flight, then interrupts the rest, which are recorded as interrupted and due again at once (the
+   * next worker sends them without waiting for a lease). Resolves once every attempt is recorded.
+   * Idempotent.
+   */
   async stop(timeoutMs = 10_000): Promise<void> {
     if (this.#timer !== null) clearInterval(this.#timer)
     this.#timer = null
@@ -143,15 +148,28 @@ export class DeliveryWorker {
     }
     this.#queued = 0
     await this.#release(unstarted, this.#deps.attempt.now())
-    const idle = this.#idle()
-    let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, timeoutMs)
-    })
-    await Promise.race([idle, timeout])
-    clearTimeout(timer)
+    if (!(await this.#idleWithin(timeoutMs))) {
+      this.#deps.logger.warn(
+        { inFlight: this.#inFlight, graceMs: timeoutMs },
+        'shutdown grace over: interrupting the attempts still in flight; they are due again at once',
+      )
+      this.#deps.attempt.sender.interruptAll()
+      // Interrupted attempts settle at once; the wait bounds only a store too slow to record them.
+      await this.#idleWithin(10_000)
+    }
     await this.#recorder.flushNow()
     this.#stopped = true
+  }
+
+  /** Whether the worker became idle within `ms`. */
+  async #idleWithin(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms)
+    })
+    const idle = await Promise.race([this.#idle().then(() => true), timeout])
+    clearTimeout(timer)
+    return idle
   }
 
   #pump(): void {

@@ -6,7 +6,7 @@ import type { RoleNames } from './auth.ts'
 import { dashboard } from './dashboard.ts'
 import { createMetrics } from './metrics.ts'
 import { hookrelayPlugin } from './plugin.ts'
-import { errorHandler } from './problem.ts'
+import { errorHandler, problem, sendProblem } from './problem.ts'
 import { routeNotFound } from './route-not-found.ts'
 import { schemas } from './schemas.ts'
 
@@ -28,7 +28,16 @@ export interface ServerOptions {
    * a process that only delivers (`hookrelay serve --role worker`).
    */
   routes?: 'all' | 'operations'
+  /**
+   * While this returns true the process is shutting down: every request, health checks included,
+   * is answered 503 with `Retry-After` and `Connection: close`, so clients and load balancers go
+   * elsewhere instead of finding the port closed.
+   */
+  stopping?: () => boolean
 }
+
+/** The `Retry-After` of the 503 a stopping server answers: seconds. */
+const stoppingRetryAfter = '5'
 
 /**
  * The standalone server's Fastify app: the REST API (the plugin, with API keys), health and
@@ -52,6 +61,17 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   for (const schema of schemas) app.addSchema(schema)
   app.setErrorHandler(errorHandler)
   app.setNotFoundHandler(routeNotFound)
+  const { stopping } = options
+  if (stopping !== undefined) {
+    app.addHook('onRequest', async (request, reply) => {
+      if (!stopping()) return
+      reply.header('retry-after', stoppingRetryAfter).header('connection', 'close')
+      return sendProblem(
+        reply,
+        problem(request, 503, 'closed', 'the server is shutting down; try again shortly'),
+      )
+    })
+  }
 
   await app.register(swagger, {
     openapi: {

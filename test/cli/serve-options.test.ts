@@ -28,6 +28,7 @@ describe('serve options', () => {
       adminKey: null,
       role: 'all',
       rateLimit: 1000,
+      shutdownGraceSeconds: 10,
       logLevel: 'info',
     })
   })
@@ -43,6 +44,7 @@ describe('serve options', () => {
         HOOKRELAY_ADMIN_KEY: 'a-very-secret-admin-key',
         HOOKRELAY_ROLE: 'worker',
         HOOKRELAY_RATE_LIMIT: '0',
+        HOOKRELAY_SHUTDOWN_GRACE: '30',
         HOOKRELAY_LOG_LEVEL: 'debug',
       },
     )
@@ -54,6 +56,7 @@ describe('serve options', () => {
       adminKey: 'a-very-secret-admin-key',
       role: 'worker',
       rateLimit: 0,
+      shutdownGraceSeconds: 30,
       logLevel: 'debug',
     })
   })

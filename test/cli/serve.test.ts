@@ -200,6 +200,75 @@ describe('hookrelay serve, end to end', () => {
     )
     assert.equal(await stop(server, 'SIGINT'), 1)
   })
+
+  it('past the shutdown grace, records the attempts in flight as interrupted, answers 503 meanwhile, and the next start sends them at once', async () => {
+    const db = join(dir, 'grace.db')
+    const given = 'admin-key-for-the-grace-test'
+    const args = ['--port', '0', '--database', db, '--admin-key', given, ...local]
+    receiver.always('/slow', { kind: 'hang' })
+    const server = await serve([...args, '--shutdown-grace', '1'])
+    await call(server, given, 'POST', '/admin/tenants', { id: 'acme' })
+    const key = (
+      await call(server, given, 'POST', '/admin/tenants/acme/keys', { roles: ['user', 'service'] })
+    ).body.key as string
+    const sub = await call(server, key, 'POST', '/webhooks/subscriptions', {
+      name: 'Slower than the grace',
+      events: ['*'],
+      config: { url: `${receiver.url}/slow` },
+    })
+    assert.equal(sub.status, 201, sub.text)
+    const events = 5
+    const ids: string[] = []
+    for (let i = 0; i < events; i++) {
+      const published = await call(server, key, 'POST', '/webhooks/events', {
+        type: 'order.created',
+        data: { i },
+      })
+      ids.push(published.body.id as string)
+    }
+    await pollServer(
+      async () => receiver.at('/slow').length,
+      (count) => count >= events,
+    )
+    const stopped = stop(server, 'SIGTERM')
+    await server.waitFor((out) => out.includes('"msg":"stopping'))
+    // Within the grace the port still answers: 503 with Retry-After, not a refused connection.
+    const health = await fetch(`${server.url}/healthz`)
+    assert.equal(health.status, 503)
+    assert.equal(health.headers.get('retry-after'), '5')
+    const publish = await call(server, key, 'POST', '/webhooks/events', { type: 'x', data: {} })
+    assert.equal(publish.status, 503, publish.text)
+    assert.equal(publish.body.code, 'closed')
+    assert.equal(await stopped, 0)
+    const stoppedAt = Date.now()
+
+    // What the shutdown left, seen by a process that does not deliver: every attempt recorded as
+    // interrupted, each delivery due again already.
+    const api = await serve([...args, '--role', 'api'])
+    for (const id of ids) {
+      const event = (await call(api, key, 'GET', `/webhooks/events/${id}`)).body
+      const [delivery] = event.deliveries
+      assert.equal(delivery.status, 'retrying', JSON.stringify(event))
+      assert.ok(Date.parse(delivery.nextAttemptAt) <= stoppedAt, delivery.nextAttemptAt)
+      assert.equal(event.attempts.length, 1)
+      assert.match(event.attempts[0].error, /^interrupted: Hookrelay shut down/)
+    }
+    assert.equal(await stop(api), 0)
+
+    receiver.always('/slow', { kind: 'status', status: 200 })
+    const restarted = await serve(args)
+    for (const id of ids) {
+      const event = await pollServer(
+        async () => (await call(restarted, key, 'GET', `/webhooks/events/${id}`)).body,
+        (body) => body.deliveries?.[0]?.status === 'succeeded',
+      )
+      assert.deepEqual(
+        event.attempts.map((a: { statusCode: number | null }) => a.statusCode),
+        [null, 200],
+      )
+    }
+    assert.equal(await stop(restarted), 0)
+  })
 })
 
 describe('hookrelay serve, failures', () => {

@@ -65,6 +65,7 @@ describe('delivery worker', () => {
     const sends: ((result: SendResult) => void)[] = []
     const sender: Sender = {
       send: (_request: SendRequest) => new Promise<SendResult>((resolve) => sends.push(resolve)),
+      interruptAll: () => {},
     }
     const worker = new DeliveryWorker({
       store: gated,

@@ -1,4 +1,5 @@
-import { Ajv, type ValidateFunction } from 'ajv'
+import type { ValidateFunction } from 'ajv'
+import { boundedSchemaAjv, checkSchemaBounds } from './core/bounded-schema.ts'
 import { ValidationError } from './core/errors.ts'
 import type { EventType } from './core/types.ts'
 import { eventName, optionalText, plainObject, tenantOf } from './core/validate.ts'
@@ -33,7 +34,9 @@ const cacheMs = 5_000
 
 /**
  * The event-type catalogue: a description and an optional JSON Schema per event type. Publishing
- * data that does not match a registered schema is refused with `schema_mismatch`.
+ * data that does not match a registered schema is refused with `schema_mismatch`. A schema is
+ * refused when it is defined if checking data against it could take more than linear time (see
+ * `checkSchemaBounds`); its patterns run on a linear-time engine.
  *
  * @example
  * await hooks.eventTypes.define({ name: 'order.created', schema: { type: 'object', required: ['id'] } })
@@ -41,8 +44,8 @@ const cacheMs = 5_000
 export class EventTypeCatalog {
   readonly #store: Store
   readonly #now: () => number
-  // `addUsedSchema: false`: a schema with an `$id` can be compiled again after it changes.
-  readonly #ajv = new Ajv({ allErrors: false, strict: false, addUsedSchema: false })
+  // Checking data takes time linear in the data, whatever the schema: see `boundedSchemaAjv`.
+  readonly #ajv = boundedSchemaAjv()
   // Compiled validators by schema text, so re-reading an unchanged schema never recompiles.
   readonly #compiled = new Map<string, ValidateFunction>()
   readonly #cache = new Map<string, Cached>()
@@ -139,6 +142,7 @@ export class EventTypeCatalog {
     const text = JSON.stringify(schema)
     let validate = this.#compiled.get(text)
     if (validate !== undefined) return validate
+    checkSchemaBounds(schema)
     try {
       validate = this.#ajv.compile(schema)
     } catch (cause) {

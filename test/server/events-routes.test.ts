@@ -304,6 +304,14 @@ describe('event-type routes: the catalogue', () => {
     await publish({ type: 'order.shipped', data: 'no schema, anything goes' })
   })
 
+  it('refuses a schema that could not be checked in linear time with a 400 naming the pattern', async () => {
+    const refused = await t.call(t.adminKey, 'PUT', '/webhooks/event-types/order.created', {
+      schema: { type: 'object', properties: { code: { type: 'string', pattern: '^(\\w)\\1$' } } },
+    })
+    assertProblem(refused, 400, 'invalid_input', 'schema')
+    assert.ok(refused.body.detail.includes(String.raw`pattern "^(\\w)\\1$" is not supported`))
+  })
+
   it('lets users read the catalogue but not change it', async () => {
     await t.call(t.adminKey, 'PUT', '/webhooks/event-types/order.created', {
       description: 'An order was placed',

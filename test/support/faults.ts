@@ -47,7 +47,12 @@ export class ApiClient {
   }
 
   /** Sends `body` as JSON with `Authorization: Bearer <key>`; never throws. */
-  async call(method: 'GET' | 'POST', path: string, key?: string, body?: unknown): Promise<Answer> {
+  async call(
+    method: 'GET' | 'POST' | 'PUT',
+    path: string,
+    key?: string,
+    body?: unknown,
+  ): Promise<Answer> {
     try {
       const res = await this.#pool.request({
         method,

@@ -7,6 +7,8 @@ export interface Received {
   path: string
   headers: IncomingHttpHeaders
   body: string
+  /** The address it arrived at (`::ffff:10.1.2.3` on a dual-stack socket): which target it hit. */
+  localAddress: string
   /** When it arrived, on the monotonic clock (ms). */
   at: number
 }
@@ -52,6 +54,7 @@ export class TestReceiver {
           path,
           headers: req.headers,
           body: Buffer.concat(chunks).toString('utf8'),
+          localAddress: req.socket.localAddress ?? '',
           at: performance.now(),
         })
         this.#answer(this.#next(path), res)
@@ -65,17 +68,20 @@ export class TestReceiver {
     this.#server.keepAliveTimeout = 60_000
   }
 
-  /** Starts a receiver on 127.0.0.1 on a free port. */
-  static async start(): Promise<TestReceiver> {
+  /**
+   * Starts a receiver, by default on 127.0.0.1 on a free port. Inside a network namespace of its
+   * own a test may listen on every address (`'::'`) on port 80, to see whatever is dialled there.
+   */
+  static async start(host = '127.0.0.1', port = 0): Promise<TestReceiver> {
     const receiver = new TestReceiver()
-    await new Promise<void>((resolve) => receiver.#server.listen(0, '127.0.0.1', resolve))
+    await new Promise<void>((resolve) => receiver.#server.listen(port, host, resolve))
     return receiver
   }
 
-  /** The receiver's base URL, `http://127.0.0.1:PORT`. */
+  /** The receiver's base URL, `http://127.0.0.1:PORT` (`http://[::]:PORT` on every address). */
   get url(): string {
-    const { port } = this.#server.address() as AddressInfo
-    return `http://127.0.0.1:${port}`
+    const { address, port } = this.#server.address() as AddressInfo
+    return `http://${address.includes(':') ? `[${address}]` : address}:${port}`
   }
 
   /** Answers the next requests to `path` with these behaviours, in order, then as before. */

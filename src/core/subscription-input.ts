@@ -101,7 +101,33 @@ export function subscriptionUrl(value: unknown, field = 'config.url'): string {
   if (url.username !== '' || url.password !== '') {
     throw new ValidationError(field, 'must not carry a user name or password')
   }
+  checkHostName(url.hostname, field)
   return url.href
+}
+
+/**
+ * Refuses a host name DNS can never look up: longer than 253 characters, with a label (the part
+ * between dots) longer than 63, or with an empty label. Checked here, before any lookup, since a
+ * resolver refuses such a name with codes of its own (`EINVAL` for a long one) that say nothing
+ * to the person who typed it. `hostname` is the ASCII form WHATWG URL gives; IP literals pass.
+ */
+function checkHostName(hostname: string, field: string): void {
+  if (hostname.startsWith('[')) return
+  // One final dot names the DNS root and is no part of the length.
+  const name = hostname.endsWith('.') ? hostname.slice(0, -1) : hostname
+  if (name.length > 253) {
+    throw new ValidationError(field, 'the host name is too long (253 characters at most)')
+  }
+  const labels = name.split('.')
+  if (labels.some((label) => label.length > 63)) {
+    throw new ValidationError(
+      field,
+      'a part of the host name between dots is too long (63 characters at most)',
+    )
+  }
+  if (labels.includes('')) {
+    throw new ValidationError(field, 'the host name has an empty part between two dots')
+  }
 }
 
 function contentType(value: unknown): 'application/json' {

@@ -71,7 +71,10 @@ export function isUnsafeUrlError(err: unknown): boolean {
   return false
 }
 
-// Lookups that find nothing: the hostname may resolve later, so it is not refused at creation.
+// Lookups that find nothing, or find nothing for now (the DNS server failed or timed out, as
+// EAI_AGAIN and ESERVFAIL say): the hostname may resolve later, so it is not refused at creation;
+// the dispatcher looks it up again at every new connection. Any other failure means the resolver
+// refuses the name itself (EINVAL, EBADNAME, EAI_FAIL, …): a 400 naming the field, never a 500.
 const notResolvedCodes = new Set([
   'ENOTFOUND',
   'EAI_AGAIN',
@@ -125,7 +128,8 @@ export class SsrfGuard {
   /**
    * Checks a target URL: parses it (`ValidationError`), checks an IP literal, and with `resolve`
    * (default) checks every address the hostname resolves to (`UnsafeUrlError`). A hostname that
-   * does not resolve is accepted; the dispatcher checks it again when it is called.
+   * is not found (yet) is accepted, and the dispatcher checks it again when it is called; one the
+   * resolver refuses otherwise is a `ValidationError` naming the field.
    */
   async checkUrl(url: string, options: CheckUrlOptions = {}): Promise<void> {
     const field = options.field ?? 'config.url'
@@ -139,8 +143,10 @@ export class SsrfGuard {
     try {
       addresses = await this.#resolve(host)
     } catch (err) {
-      if (notResolvedCodes.has(String((err as { code?: unknown } | null)?.code))) return
-      throw err
+      const code = (err as { code?: unknown } | null)?.code
+      if (notResolvedCodes.has(String(code))) return
+      const answered = typeof code === 'string' ? ` (the resolver answered ${code})` : ''
+      throw new ValidationError(field, `the host name cannot be resolved${answered}`)
     }
     if (!addresses.every((a) => this.#policy.isAllowed(a))) throw unsafe(field)
   }

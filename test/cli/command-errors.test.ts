@@ -106,6 +106,25 @@ describe('hookrelay client commands, help and failures', () => {
     assert.match(line, /^error: .*config\.url.* \(invalid_input, HTTP 400\)$/)
   })
 
+  it('a host name DNS cannot take is one line naming the field', async () => {
+    const host = `${'a'.repeat(250)}.example`
+    const args = [
+      'subs',
+      'create',
+      '--name',
+      'x',
+      '--event',
+      'a.b',
+      '--endpoint',
+      `https://${host}/`,
+    ]
+    const line = failure(await hookrelay(args, asTenant()))
+    assert.equal(
+      line,
+      'error: config.url: the host name is too long (253 characters at most) (invalid_input, HTTP 400)',
+    )
+  })
+
   it('an unreachable --url says so in one line', async () => {
     const closed = createServer()
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))

@@ -24,6 +24,8 @@ const zone: Record<string, string[] | Error> = {
   'public.test': ['93.184.216.34', '2606:4700::1111'],
   'nxdomain.test': dnsError('ENOTFOUND'),
   'tempfail.test': dnsError('EAI_AGAIN'),
+  'einval.test': dnsError('EINVAL'),
+  'badname.test': dnsError('EBADNAME'),
 }
 const fakeResolver: Resolver = async (host) => {
   const answer = zone[host]
@@ -93,6 +95,8 @@ const rows: Row[] = [
   { url: 'http://public.test/', allowed: true, why: 'hostname → public v4 + v6' },
   { url: 'http://nxdomain.test/', allowed: true, why: 'does not resolve yet' },
   { url: 'http://tempfail.test/', allowed: true, why: 'DNS temporarily failing' },
+  { url: 'http://einval.test/', allowed: 'invalid', why: 'the resolver refuses the name' },
+  { url: 'http://badname.test/', allowed: 'invalid', why: 'the resolver finds the name bad' },
   { url: 'ftp://93.184.216.34/', allowed: 'invalid', why: 'ftp scheme' },
   { url: 'file:///etc/passwd', allowed: 'invalid', why: 'file scheme' },
   { url: 'gopher://93.184.216.34/', allowed: 'invalid', why: 'gopher scheme' },

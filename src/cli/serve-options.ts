@@ -25,6 +25,7 @@ export interface ServeFlags {
   adminKey?: string
   role?: string
   rateLimit?: string
+  authFailureLimit?: string
   shutdownGrace?: string
   logLevel?: string
 }
@@ -45,6 +46,8 @@ export interface ServeOptions {
   role: ServeRole
   /** Requests per second per API key; 0 is no limit. Default is 1,000. */
   rateLimit: number
+  /** Failed authentications per minute per client address; 0 is no limit. Default is 20. */
+  authFailureLimit: number
   /**
    * Seconds a stopping server waits for attempts in flight before it interrupts them (they are
    * recorded and due again at once). Default is 10.
@@ -88,6 +91,11 @@ export function resolveServeOptions(
     adminKey: adminKey(pick('--admin-key', flags.adminKey, 'HOOKRELAY_ADMIN_KEY')),
     role: oneOf(pick('--role', flags.role, 'HOOKRELAY_ROLE'), 'all', serveRoles),
     rateLimit: integer(pick('--rate-limit', flags.rateLimit, 'HOOKRELAY_RATE_LIMIT'), 1_000, 1e6),
+    authFailureLimit: integer(
+      pick('--auth-failure-limit', flags.authFailureLimit, 'HOOKRELAY_AUTH_FAILURE_LIMIT'),
+      20, // the plugin's default, written out: client commands load this file, not the server
+      1e6,
+    ),
     shutdownGraceSeconds: integer(
       pick('--shutdown-grace', flags.shutdownGrace, 'HOOKRELAY_SHUTDOWN_GRACE'),
       10,

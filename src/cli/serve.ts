@@ -39,6 +39,11 @@ export function addServeCommand(program: Command): void {
       'requests per second per API key, 0 = off (HOOKRELAY_RATE_LIMIT, 1000)',
     )
     .option(
+      '--auth-failure-limit <n>',
+      'failed authentications per minute per client address, then 429 for it, 0 = off ' +
+        '(HOOKRELAY_AUTH_FAILURE_LIMIT, 20)',
+    )
+    .option(
       '--shutdown-grace <seconds>',
       'on SIGTERM, how long attempts in flight may finish before they are interrupted and ' +
         'queued again; the API answers 503 meanwhile (HOOKRELAY_SHUTDOWN_GRACE, 10)',

@@ -62,6 +62,7 @@ export async function startServer(
       hooks,
       logger,
       rateLimit: options.rateLimit,
+      authFailureLimit: options.authFailureLimit,
       routes: options.role === 'worker' ? 'operations' : 'all',
       version: context.version,
       stopping: () => stopping,

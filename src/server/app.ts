@@ -20,6 +20,11 @@ export interface ServerOptions {
   logger?: FastifyServerOptions['logger'] | FastifyServerOptions['loggerInstance']
   /** Requests per second per API key; 0 turns the limit off. Default is 1,000. */
   rateLimit?: number
+  /**
+   * Failed authentications per minute per client address (the socket's), then 429 for that
+   * address, right keys too; 0 turns the limit off. Default is 20 (see the plugin's option).
+   */
+  authFailureLimit?: number
   roles?: Partial<RoleNames>
   /** The `version` of the OpenAPI document. */
   version?: string
@@ -100,6 +105,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       hooks,
       ...(options.roles === undefined ? {} : { roles: options.roles }),
       rateLimit: options.rateLimit ?? 1_000,
+      ...(options.authFailureLimit === undefined
+        ? {}
+        : { authFailureLimit: options.authFailureLimit }),
     })
     await app.register(dashboard)
   }

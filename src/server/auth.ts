@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify'
 import { tenantOf as validTenant } from '../core/validate.ts'
 import { TokenBucket } from '../delivery/token-bucket.ts'
 import type { Hookrelay } from '../hookrelay.ts'
+import { AuthFailureLimit } from './auth-failures.ts'
 import { HttpProblem } from './problem.ts'
 
 /** The three roles of the REST API, by what they may do. */
@@ -78,6 +79,11 @@ export interface AuthorizeOptions {
   /** Requests per second per caller; 0 turns the limit off. */
   rateLimit: number
   /**
+   * Failed authentications (401s) per minute per client address, as a burst, then refilled
+   * evenly; 0 turns the limit off. See `AuthFailureLimit`.
+   */
+  authFailureLimit: number
+  /**
    * Whether the tenant named by `Hookrelay-Tenant` exists (404 `tenant_not_found` if not).
    * Undefined takes any tenant id: with the host's `authenticate`, tenants are the host's.
    */
@@ -85,21 +91,19 @@ export interface AuthorizeOptions {
 }
 
 /**
- * The `onRequest` hook of every REST route: authenticates (401), checks the route's role (403)
- * and the caller's rate limit (429 with `Retry-After`).
+ * The `onRequest` hook of every REST route: refuses an address over its failed-authentication
+ * budget (429 with `Retry-After`, before looking at its credentials), authenticates (401), checks
+ * the route's role (403) and the caller's rate limit (429 with `Retry-After`).
  */
 export function authorize(options: AuthorizeOptions) {
   const buckets = new Map<string, TokenBucket>()
+  const failures =
+    options.authFailureLimit > 0 ? new AuthFailureLimit(options.authFailureLimit) : null
   return async (request: FastifyRequest): Promise<void> => {
     const access = request.routeOptions.config.access ?? 'user'
     request.principal = null
     if (access === 'public') return
-    let principal = await options.authenticate(request)
-    if (principal === null) {
-      throw new HttpProblem(401, 'unauthorized', options.unidentified, {
-        'www-authenticate': 'Bearer',
-      })
-    }
+    let principal = await identify(request, options, failures)
     const isAdmin = options.roles !== null && principal.roles.includes(options.roles.admin)
     if (
       options.roles !== null &&
@@ -139,6 +143,43 @@ export function authorize(options: AuthorizeOptions) {
     }
     request.principal = principal
   }
+}
+
+/**
+ * Who the request is from, or a 401; with a failure limit, a 429 instead while the client's
+ * address is over its budget, and the 401 counts against it. The host's `authenticate` is limited
+ * the same way: its checks (a session store, a token's signature) cost as much to flood. An
+ * `authenticate` that throws (the database is unreachable) judged nothing and costs no budget.
+ */
+async function identify(
+  request: FastifyRequest,
+  options: AuthorizeOptions,
+  failures: AuthFailureLimit | null,
+): Promise<Principal> {
+  const admission = failures === null ? null : await failures.admit(request.ip ?? '')
+  if (admission !== null && !admission.admitted) {
+    const seconds = Math.ceil(admission.retryAfterMs / 1000)
+    throw new HttpProblem(
+      429,
+      'rate_limited',
+      `too many failed authentications from this address; try again in ${seconds} s`,
+      { 'retry-after': String(seconds) },
+    )
+  }
+  let principal: Principal | null
+  try {
+    principal = await options.authenticate(request)
+  } catch (err) {
+    admission?.settle('not-judged')
+    throw err
+  }
+  admission?.settle(principal === null ? 'failed' : 'passed')
+  if (principal === null) {
+    throw new HttpProblem(401, 'unauthorized', options.unidentified, {
+      'www-authenticate': 'Bearer',
+    })
+  }
+  return principal
 }
 
 /** The tenant of the caller; admin keys have none and are refused tenant routes. */

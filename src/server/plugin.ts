@@ -1,6 +1,7 @@
 import { Ajv } from 'ajv'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import type { Hookrelay } from '../hookrelay.ts'
+import { defaultAuthFailureLimit } from './auth-failures.ts'
 import {
   apiKeyAuthenticate,
   type Authenticate,
@@ -36,6 +37,13 @@ export interface HookrelayPluginOptions {
   authenticate?: Authenticate
   /** Requests per second per caller; 0 turns the limit off. Default is 1,000. */
   rateLimit?: number
+  /**
+   * Failed authentications per minute per client address (`request.ip`, so set Fastify's
+   * `trustProxy` behind a proxy), `authenticate`'s 401s included: that many in a burst, then
+   * evenly over the minute; past it the address gets 429 with `Retry-After`, right credentials
+   * too, without them being checked. 0 turns the limit off. Default is 20.
+   */
+  authFailureLimit?: number
   /** Mount the `/admin` routes (tenants and keys). Default: only with API-key authentication. */
   admin?: boolean
 }
@@ -93,6 +101,7 @@ export const hookrelayPlugin: FastifyPluginAsync<HookrelayPluginOptions> = async
           : "the host app's authenticate did not identify the caller",
       roles,
       rateLimit: options.rateLimit ?? 1_000,
+      authFailureLimit: options.authFailureLimit ?? defaultAuthFailureLimit,
       ...(apiKeys ? { tenantExists: (id: string) => hooks.tenants.exists(id) } : {}),
     }),
   )

@@ -22,6 +22,7 @@ export function startTestServer(database = ':memory:'): Promise<RunningServer> {
       adminKey,
       role: 'all',
       rateLimit: 0,
+      authFailureLimit: 0,
       shutdownGraceSeconds: 10,
       logLevel: 'silent',
     },

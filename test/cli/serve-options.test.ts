@@ -28,6 +28,7 @@ describe('serve options', () => {
       adminKey: null,
       role: 'all',
       rateLimit: 1000,
+      authFailureLimit: 20,
       shutdownGraceSeconds: 10,
       logLevel: 'info',
     })
@@ -44,6 +45,7 @@ describe('serve options', () => {
         HOOKRELAY_ADMIN_KEY: 'a-very-secret-admin-key',
         HOOKRELAY_ROLE: 'worker',
         HOOKRELAY_RATE_LIMIT: '0',
+        HOOKRELAY_AUTH_FAILURE_LIMIT: '5',
         HOOKRELAY_SHUTDOWN_GRACE: '30',
         HOOKRELAY_LOG_LEVEL: 'debug',
       },
@@ -56,6 +58,7 @@ describe('serve options', () => {
       adminKey: 'a-very-secret-admin-key',
       role: 'worker',
       rateLimit: 0,
+      authFailureLimit: 5,
       shutdownGraceSeconds: 30,
       logLevel: 'debug',
     })
@@ -98,6 +101,7 @@ describe('serve options', () => {
     [{ role: 'boss' }, /^--role must be one of all, api, worker/],
     [{ rateLimit: '-5' }, /^--rate-limit /],
     [{ rateLimit: 'lots' }, /^--rate-limit /],
+    [{ authFailureLimit: 'many' }, /^--auth-failure-limit /],
     [{ logLevel: 'loud' }, /^--log-level /],
     [{ allowPrivate: ['10.0.0.0/33'] }, /^--allow-private .*"10\.0\.0\.0\/33"/],
     [{ allowPrivate: ['localhost'] }, /^--allow-private /],

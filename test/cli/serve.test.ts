@@ -146,9 +146,19 @@ describe('hookrelay serve, end to end', () => {
       HOOKRELAY_PORT: '0',
       HOOKRELAY_DATABASE: join(dir, 'env.db'),
       HOOKRELAY_ADMIN_KEY: given,
+      HOOKRELAY_AUTH_FAILURE_LIMIT: '2',
     })
     assert.ok(server.stdout().includes(join(dir, 'env.db')))
     assert.equal((await call(server, given, 'POST', '/admin/tenants', { id: 'acme' })).status, 201)
+    // Two failed authentications a minute from this address, then 429 with Retry-After.
+    const wrong = () => call(server, 'not-the-admin-key', 'GET', '/admin/tenants')
+    assert.deepEqual([(await wrong()).status, (await wrong()).status], [401, 401])
+    const limited = await fetch(`${server.url}/admin/tenants`, {
+      headers: { authorization: `Bearer ${given}` },
+    })
+    assert.equal(limited.status, 429)
+    const retryAfter = Number(limited.headers.get('retry-after'))
+    assert.ok(retryAfter >= 1 && retryAfter <= 30, `Retry-After: ${retryAfter}`)
     assert.equal(await stop(server), 0)
   })
 

@@ -1,3 +1,4 @@
+import ipaddr from 'ipaddr.js'
 import { createAddressPolicy } from '../delivery/address-policy.ts'
 import { CliError } from './cli-error.ts'
 
@@ -22,6 +23,7 @@ export interface ServeFlags {
   host?: string
   database?: string
   allowPrivate?: string[] | true
+  trustProxy?: string[]
   adminKey?: string
   role?: string
   rateLimit?: string
@@ -48,6 +50,11 @@ export interface ServeOptions {
   rateLimit: number
   /** Failed authentications per minute per client address; 0 is no limit. Default is 20. */
   authFailureLimit: number
+  /**
+   * The reverse proxies (addresses or CIDRs) whose `X-Forwarded-For` names the client: the
+   * per-address limits then count the client, not the proxy. Default is none.
+   */
+  trustProxy: string[]
   /**
    * Seconds a stopping server waits for attempts in flight before it interrupts them (they are
    * recorded and due again at once). Default is 10.
@@ -96,6 +103,7 @@ export function resolveServeOptions(
       20, // the plugin's default, written out: client commands load this file, not the server
       1e6,
     ),
+    trustProxy: proxies(flags.trustProxy, env.HOOKRELAY_TRUST_PROXY),
     shutdownGraceSeconds: integer(
       pick('--shutdown-grace', flags.shutdownGrace, 'HOOKRELAY_SHUTDOWN_GRACE'),
       10,
@@ -167,6 +175,22 @@ function cidrList(cidrs: string[], source: string): string[] {
     }
   }
   return cidrs
+}
+
+function proxies(flags: string[] | undefined, env: string | undefined): string[] {
+  const [list, source] =
+    flags !== undefined
+      ? [flags, '--trust-proxy']
+      : [(env ?? '').split(',').map((part) => part.trim()), 'HOOKRELAY_TRUST_PROXY']
+  const given = list.filter((part) => part !== '')
+  for (const proxy of given) {
+    if (!ipaddr.isValid(proxy) && !ipaddr.isValidCIDR(proxy)) {
+      throw new CliError(
+        `${source} must be an address or a CIDR such as 10.0.0.0/8, not ${quote(proxy)}`,
+      )
+    }
+  }
+  return given
 }
 
 function quote(value: string): string {

@@ -43,6 +43,13 @@ export function addServeCommand(program: Command): void {
       'failed authentications per minute per client address, then 429 for it, 0 = off ' +
         '(HOOKRELAY_AUTH_FAILURE_LIMIT, 20)',
     )
+    .addOption(
+      new Option(
+        '--trust-proxy <cidr>',
+        "a reverse proxy's address or CIDR whose X-Forwarded-For names the client, for the " +
+          'per-address limits; repeatable (HOOKRELAY_TRUST_PROXY, comma-separated; default none)',
+      ).argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]),
+    )
     .option(
       '--shutdown-grace <seconds>',
       'on SIGTERM, how long attempts in flight may finish before they are interrupted and ' +

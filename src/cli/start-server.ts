@@ -63,6 +63,7 @@ export async function startServer(
       logger,
       rateLimit: options.rateLimit,
       authFailureLimit: options.authFailureLimit,
+      trustProxy: options.trustProxy,
       routes: options.role === 'worker' ? 'operations' : 'all',
       version: context.version,
       stopping: () => stopping,

@@ -25,6 +25,11 @@ export interface ServerOptions {
    * address, right keys too; 0 turns the limit off. Default is 20 (see the plugin's option).
    */
   authFailureLimit?: number
+  /**
+   * Reverse proxies (addresses or CIDRs) whose `X-Forwarded-For` is believed: the client address
+   * the per-address limits count is then the one they forwarded. Default is none (the socket's).
+   */
+  trustProxy?: string[]
   roles?: Partial<RoleNames>
   /** The `version` of the OpenAPI document. */
   version?: string
@@ -60,6 +65,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     ...(isLoggerInstance(logger) ? { loggerInstance: logger } : { logger }),
     // Clients retry on 5xx; a request id in logs ties their retries together.
     requestIdHeader: 'x-request-id',
+    ...(options.trustProxy === undefined || options.trustProxy.length === 0
+      ? {}
+      : { trustProxy: options.trustProxy }),
     // A line per request at thousands a second drowns what matters; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
   })

@@ -23,6 +23,7 @@ export function startTestServer(database = ':memory:'): Promise<RunningServer> {
       role: 'all',
       rateLimit: 0,
       authFailureLimit: 0,
+      trustProxy: [],
       shutdownGraceSeconds: 10,
       logLevel: 'silent',
     },

@@ -29,6 +29,7 @@ describe('serve options', () => {
       role: 'all',
       rateLimit: 1000,
       authFailureLimit: 20,
+      trustProxy: [],
       shutdownGraceSeconds: 10,
       logLevel: 'info',
     })
@@ -46,6 +47,7 @@ describe('serve options', () => {
         HOOKRELAY_ROLE: 'worker',
         HOOKRELAY_RATE_LIMIT: '0',
         HOOKRELAY_AUTH_FAILURE_LIMIT: '5',
+        HOOKRELAY_TRUST_PROXY: '10.0.0.7, fd00::/8',
         HOOKRELAY_SHUTDOWN_GRACE: '30',
         HOOKRELAY_LOG_LEVEL: 'debug',
       },
@@ -59,6 +61,7 @@ describe('serve options', () => {
       role: 'worker',
       rateLimit: 0,
       authFailureLimit: 5,
+      trustProxy: ['10.0.0.7', 'fd00::/8'],
       shutdownGraceSeconds: 30,
       logLevel: 'debug',
     })
@@ -103,6 +106,8 @@ describe('serve options', () => {
     [{ rateLimit: 'lots' }, /^--rate-limit /],
     [{ authFailureLimit: 'many' }, /^--auth-failure-limit /],
     [{ logLevel: 'loud' }, /^--log-level /],
+    [{ trustProxy: ['proxy.local'] }, /^--trust-proxy .*"proxy\.local"/],
+    [{ trustProxy: ['10.0.0.0/40'] }, /^--trust-proxy /],
     [{ allowPrivate: ['10.0.0.0/33'] }, /^--allow-private .*"10\.0\.0\.0\/33"/],
     [{ allowPrivate: ['localhost'] }, /^--allow-private /],
     [{ adminKey: 'short' }, /^--admin-key must be 16 to 256 /],

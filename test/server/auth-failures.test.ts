@@ -201,6 +201,35 @@ describe('the REST API under wrong keys', () => {
     })
   })
 
+  it('behind a trusted proxy, counts the client X-Forwarded-For names, not the proxy', async () => {
+    const proxy = '10.0.0.7'
+    const t = await startServer({ server: { authFailureLimit: 5, trustProxy: [proxy] } })
+    try {
+      const through = (client: string, key: string) =>
+        t.app.inject({
+          method: 'GET',
+          url: '/webhooks/subscriptions',
+          remoteAddress: proxy,
+          headers: { authorization: `Bearer ${key}`, 'x-forwarded-for': client },
+        })
+      for (let i = 0; i < 5; i++)
+        assert.equal((await through(attacker, `hr_wrong_${i}`)).statusCode, 401)
+      assert.equal((await through(attacker, 'hr_wrong_again')).statusCode, 429)
+      // Another client through the same proxy is not the attacker.
+      assert.equal((await through(neighbour, t.keys.acme.user)).statusCode, 200)
+      // An untrusted sender's X-Forwarded-For is ignored: it counts as itself.
+      const spoofed = await t.app.inject({
+        method: 'GET',
+        url: '/webhooks/subscriptions',
+        remoteAddress: attacker,
+        headers: { authorization: `Bearer ${t.keys.acme.user}`, 'x-forwarded-for': neighbour },
+      })
+      assert.equal(spoofed.statusCode, 429)
+    } finally {
+      await t.close()
+    }
+  })
+
   it('lets the address try again once its budget refills', async () => {
     // 30 a minute: a burst of 30, then one every 2 s.
     await withServer(30, async (t) => {

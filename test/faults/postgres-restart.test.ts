@@ -5,12 +5,12 @@ import type { PostgresStore } from '../../src/store/postgres/postgres-store.ts'
 import { openPostgresStore } from '../../src/store/postgres/open-store.ts'
 import { type Served, startServe, stop } from '../cli/serve-process.ts'
 import {
-  adminKey,
   allReceived,
   type Answer,
   ApiClient,
   freshDatabase,
   receivedIds,
+  serveFlags,
   setUpSubscriber,
   until,
 } from '../support/faults.ts'
@@ -50,20 +50,7 @@ function restartTest(url: string, cluster: PgCluster): void {
     let publishing = true
     let loops: Promise<void>[] = []
     try {
-      server = await startServe([
-        '--role',
-        'all',
-        '--database',
-        database,
-        '--port',
-        '0',
-        '--admin-key',
-        adminKey,
-        '--allow-private',
-        '127.0.0.0/8',
-        '--rate-limit',
-        '0',
-      ])
+      server = await startServe(['--role', 'all', ...serveFlags(database)])
       const api = new ApiClient(server.url, 8)
       client = api
       const key = await setUpSubscriber(api, `${receiver.url}/hooks`)

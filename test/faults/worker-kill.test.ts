@@ -4,11 +4,11 @@ import { it } from 'node:test'
 import pg from 'pg'
 import { type CliProcess, runScript, startServe, stop } from '../cli/serve-process.ts'
 import {
-  adminKey,
   allReceived,
   ApiClient,
   freshDatabase,
   receivedIds,
+  serveFlags,
   setUpSubscriber,
   until,
 } from '../support/faults.ts'
@@ -31,20 +31,7 @@ if (url !== null) {
     let client: ApiClient | undefined
     const started = performance.now()
     try {
-      const apiProcess = await startServe([
-        '--role',
-        'api',
-        '--database',
-        database,
-        '--port',
-        '0',
-        '--admin-key',
-        adminKey,
-        '--rate-limit',
-        '0',
-        '--allow-private',
-        '127.0.0.0/8',
-      ])
+      const apiProcess = await startServe(['--role', 'api', ...serveFlags(database)])
       processes.push(apiProcess)
       const workers = ['a', 'b'].map((name) => runScript(workerScript, [database, name]))
       processes.push(...workers)

@@ -5,6 +5,26 @@ import type { TestReceiver } from './receiver.ts'
 /** The admin key the fault tests give `hookrelay serve`. */
 export const adminKey = `faults_admin_${randomBytes(12).toString('hex')}`
 
+/**
+ * The flags of `hookrelay serve` in the fault tests and the chaos scenarios: `database`, a free
+ * port, `adminKey`, no API rate limit (they publish faster than a client would), and deliveries
+ * allowed to loopback, where their receivers listen.
+ */
+export function serveFlags(database: string): string[] {
+  return [
+    '--database',
+    database,
+    '--port',
+    '0',
+    '--admin-key',
+    adminKey,
+    '--rate-limit',
+    '0',
+    '--allow-private',
+    '127.0.0.0/8',
+  ]
+}
+
 /** A fresh schema (`hr_t_<hex>`) and the database URL that selects it. */
 export function freshDatabase(url: string): { schema: string; database: string } {
   const schema = `hr_t_${randomBytes(6).toString('hex')}`
@@ -106,24 +126,39 @@ export class ApiClient {
  * `receiverUrl`; resolves to the key.
  */
 export async function setUpSubscriber(api: ApiClient, receiverUrl: string): Promise<string> {
-  const expect = (answer: Answer, status: number, what: string) => {
-    if (answer.status !== status) {
-      throw new Error(`${what}: ${answer.status} ${JSON.stringify(answer.body)}`)
-    }
-  }
-  expect(await api.call('POST', '/admin/tenants', adminKey, { id: 'acme' }), 201, 'tenant')
+  const key = await setUpTenant(api)
+  await subscribe(api, key, { name: 'faults', events: ['order.*'], config: { url: receiverUrl } })
+  return key
+}
+
+/** Creates the tenant `acme` and a key of it with both roles; resolves to the key. */
+export async function setUpTenant(api: ApiClient): Promise<string> {
+  expectStatus(await api.call('POST', '/admin/tenants', adminKey, { id: 'acme' }), 201, 'tenant')
   const created = await api.call('POST', '/admin/tenants/acme/keys', adminKey, {
     roles: ['user', 'service'],
   })
-  expect(created, 201, 'key')
-  const key = created.body.key as string
-  const subscription = await api.call('POST', '/webhooks/subscriptions', key, {
-    name: 'faults',
-    events: ['order.*'],
-    config: { url: receiverUrl },
-  })
-  expect(subscription, 201, 'subscription')
-  return key
+  expectStatus(created, 201, 'key')
+  return created.body.key as string
+}
+
+/**
+ * Creates a subscription with `body` (the REST create body) as `key`; resolves to its id. Throws
+ * naming the answer when it is not 201.
+ */
+export async function subscribe(
+  api: ApiClient,
+  key: string,
+  body: { name: string; events: string[]; config: { url: string } } & Record<string, unknown>,
+): Promise<string> {
+  const created = await api.call('POST', '/webhooks/subscriptions', key, body)
+  expectStatus(created, 201, `subscription ${body.name}`)
+  return created.body.id as string
+}
+
+function expectStatus(answer: Answer, status: number, what: string): void {
+  if (answer.status !== status) {
+    throw new Error(`${what}: ${answer.status} ${JSON.stringify(answer.body)}`)
+  }
 }
 
 /** The distinct event ids (`webhook-id`) `receiver` got, and how many requests it got in all. */

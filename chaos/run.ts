@@ -13,10 +13,11 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { hostileReceivers } from './hostile-receivers.ts'
 import { type ChaosContext, type ChaosRow, formatChaosTable, type Scenario } from './scenario.ts'
 import { ssrf } from './ssrf.ts'
 
-const scenarios: Scenario[] = [ssrf]
+const scenarios: Scenario[] = [hostileReceivers, ssrf]
 
 const quick = process.argv.includes('--quick')
 const only = process.argv.flatMap((arg, i) =>

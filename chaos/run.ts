@@ -15,9 +15,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { hostileReceivers } from './hostile-receivers.ts'
 import { type ChaosContext, type ChaosRow, formatChaosTable, type Scenario } from './scenario.ts'
+import { sigterm } from './sigterm.ts'
 import { ssrf } from './ssrf.ts'
 
-const scenarios: Scenario[] = [hostileReceivers, ssrf]
+const scenarios: Scenario[] = [sigterm, hostileReceivers, ssrf]
 
 const quick = process.argv.includes('--quick')
 const only = process.argv.flatMap((arg, i) =>

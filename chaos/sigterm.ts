@@ -26,6 +26,15 @@ const slowerThanGraceMs = 3_000
 const exitSlackMs = 2_000
 /** How soon after the restart every interrupted delivery must arrive again: far under a lease. */
 const resendWithinMs = 5_000
+/** `hookrelay serve`'s lease of a claimed delivery: a delivery nobody recorded is sent after it. */
+const leaseMs = 30_000
+/**
+ * How long before exiting the process may stop listening: the time to close the listener, the
+ * sender and the store once the worker has stopped. The port is closed at some moment before any
+ * process exits; a server that closed it as the stop began would refuse clients for the whole
+ * grace.
+ */
+const closedBeforeExitLimitMs = 1_000
 
 /** The `sigterm` scenario (see the file's comment). */
 export const sigterm: Scenario = {
@@ -66,12 +75,12 @@ async function stopRow(
   for (const path of paths) {
     receiver.always(path, { kind: 'delay', ms: graceS * 1000 + slowerThanGraceMs, status: 200 })
   }
-  const env = { HOOKRELAY_SHUTDOWN_GRACE: String(graceS) }
+  const flags = ['--shutdown-grace', String(graceS)]
   let first: Served | undefined
   let second: Served | undefined
   let api: ApiClient | undefined
   try {
-    first = await startChaosServe(database, [], env)
+    first = await startChaosServe(database, flags)
     api = new ApiClient(first.url)
     const key = await setUpTenant(api)
     const pathOf = new Map<string, string>()
@@ -90,8 +99,8 @@ async function stopRow(
       eventIds.push(answer.body.id as string)
     }
     await receiver.waitWithin(inFlightWanted, 5_000).catch(() => {})
-    // Each (path, event) is one delivery; none can have been answered yet.
-    const inFlight = new Set(receiver.received.map(pairOf))
+    // Each (path, event) is one delivery, none answered yet; when its attempt went out.
+    const inFlight = new Map(receiver.received.map((request) => [pairOf(request), request.at]))
     await api.close()
     api = undefined
 
@@ -102,38 +111,48 @@ async function stopRow(
     first.child.kill('SIGTERM')
     const code = await exitWithin(first, graceS * 1000 + 10_000)
     const exitMs = performance.now() - sigtermAt
-    const answers = await probe.stop()
+    const answers = await probe.exited()
 
     for (const path of paths) receiver.always(path, { kind: 'status', status: 200 })
     const sentBefore = receiver.received.length
-    second = await startChaosServe(database, [], env)
-    const readyAt = performance.now()
+    // The worker starts before the server prints that it is ready: re-sends count from the spawn.
+    const restartAt = performance.now()
+    second = await startChaosServe(database, flags)
+    const readyMs = performance.now() - restartAt
+    // Each re-sent delivery, with when it arrived again.
     const resent = new Map<string, number>()
     const countResent = () => {
       for (const request of receiver.received.slice(sentBefore)) {
         const pair = pairOf(request)
-        if (inFlight.has(pair) && !resent.has(pair)) resent.set(pair, request.at - readyAt)
+        if (inFlight.has(pair) && !resent.has(pair)) resent.set(pair, request.at)
       }
       return resent.size === inFlight.size
     }
     await until(countResent, resendWithinMs, 're-sent').catch(() => {})
     countResent()
+    // Sent again once its first attempt's lease ran out, not at once: from the first attempt.
+    const afterLease = [...resent].filter(([pair, at]) => at - inFlight.get(pair)! >= leaseMs)
 
     api = new ApiClient(second.url)
     const recorded = await recordedBefore(api, key, eventIds, pathOf, inFlight, sigtermWall)
-    const slowest = resent.size === 0 ? null : Math.max(...resent.values())
+    const slowest = resent.size === 0 ? null : Math.max(...resent.values()) - restartAt
     const figures: ChaosRow['figures'] = [
       ['grace (s)', graceS],
       ['in flight', inFlight.size],
       ['recorded', recorded.recorded],
       ['unrecorded', inFlight.size - recorded.recorded],
       ['interrupted', recorded.interrupted],
-      ['refused during stop', answers.refused],
-      ['dropped', answers.dropped],
       ['503s', answers.unavailable + answers.unavailableNoRetryAfter],
+      ['without Retry-After', answers.unavailableNoRetryAfter],
+      ['refused during stop', answers.unanswered],
+      [
+        'port closed before exit (ms)',
+        answers.closedBeforeExitMs === null ? '—' : Math.round(answers.closedBeforeExitMs),
+      ],
       ['exit code', code ?? 'killed'],
       ['seconds to exit', Number((exitMs / 1000).toFixed(1))],
       ['re-sent after restart', resent.size],
+      ['restart ready (s)', Number((readyMs / 1000).toFixed(1))],
       ['slowest re-send (s)', slowest === null ? '—' : Number((slowest / 1000).toFixed(1))],
     ]
     if (recorded.errors !== '') figures.push(['recorded as', recorded.errors])
@@ -147,9 +166,15 @@ async function stopRow(
         `${recorded.recorded - recorded.interrupted} recorded as answered, not interrupted`,
       )
     }
-    if (answers.refused + answers.dropped > 0) {
+    if ((answers.closedBeforeExitMs ?? 0) > closedBeforeExitLimitMs) {
       failures.push(
-        `${answers.refused} refused, ${answers.dropped} dropped during stop (${answers.firstError})`,
+        `port closed ${(answers.closedBeforeExitMs! / 1000).toFixed(1)} s before exit: ` +
+          `${answers.unanswered} requests refused (${answers.firstError})`,
+      )
+    }
+    if (answers.unansweredThenAnswered > 0) {
+      failures.push(
+        `${answers.unansweredThenAnswered} requests refused while the port still answered`,
       )
     }
     if (answers.unavailable === 0) failures.push('no 503 with Retry-After during stop')
@@ -159,6 +184,9 @@ async function stopRow(
     if (code !== 0) failures.push(`exit code ${code ?? 'none: killed'}`)
     if (exitMs > graceS * 1000 + exitSlackMs) {
       failures.push(`exited ${(exitMs / 1000).toFixed(1)} s after SIGTERM, grace ${graceS} s`)
+    }
+    if (afterLease.length > 0) {
+      failures.push(`${afterLease.length} re-sent only once their lease ran out, not at once`)
     }
     if (resent.size < inFlight.size) {
       failures.push(
@@ -201,7 +229,7 @@ async function recordedBefore(
   key: string,
   eventIds: string[],
   pathOf: Map<string, string>,
-  inFlight: Set<string>,
+  inFlight: { has(pair: string): boolean },
   sigtermWall: number,
 ): Promise<{ recorded: number; interrupted: number; errors: string }> {
   let recorded = 0

@@ -92,9 +92,6 @@ async function run(context: ChaosContext): Promise<ChaosRow[]> {
     memory.restart()
     const started = performance.now()
     const hostile = await loadHealthy(api, key, healthy, hostileMs, context)
-    // The hostile receivers keep their load until now, whatever the healthy ones took.
-    const left = hostileMs - (performance.now() - started)
-    if (left > 0) await new Promise((resolve) => setTimeout(resolve, left))
 
     context.progress('reading what each hostile receiver ended with')
     const rows: ChaosRow[] = []

@@ -13,6 +13,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { killLiveChildren } from '../test/cli/serve-process.ts'
 import { hostileReceivers } from './hostile-receivers.ts'
 import { type ChaosContext, type ChaosRow, formatChaosTable, type Scenario } from './scenario.ts'
 import { sigterm } from './sigterm.ts'
@@ -38,6 +39,12 @@ for (const name of only) {
 }
 const chosen = only.length === 0 ? scenarios : scenarios.filter((s) => only.includes(s.name))
 const postgresUrl = process.env.HOOKRELAY_CHAOS_PG ?? process.env.HOOKRELAY_TEST_PG ?? null
+
+// However the run ends (an exception, a broken pipe, Ctrl-C), no server it started outlives it.
+process.on('exit', killLiveChildren)
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => process.exit(130))
+}
 
 const started = performance.now()
 const rows: ChaosRow[] = []

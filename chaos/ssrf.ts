@@ -12,6 +12,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdir } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
+import { trackChild } from '../test/cli/serve-process.ts'
 import type { ChaosContext, ChaosRow, Scenario } from './scenario.ts'
 import type { NamespaceResult, Tally } from './ssrf-probe.ts'
 
@@ -50,22 +51,24 @@ async function runInNamespace(context: ChaosContext): Promise<NamespaceResult> {
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !name.startsWith('HOOKRELAY_')),
   )
-  const unshare = spawn(
-    'unshare',
-    [
-      '--net',
-      '--mount',
-      '--pid',
-      '--fork',
-      '--kill-child',
-      '--mount-proc',
-      process.execPath,
-      '--experimental-strip-types',
-      '--no-warnings=ExperimentalWarning',
-      child,
-      JSON.stringify(settings),
-    ],
-    { env, stdio: ['ignore', 'pipe', 'pipe'] },
+  const unshare = trackChild(
+    spawn(
+      'unshare',
+      [
+        '--net',
+        '--mount',
+        '--pid',
+        '--fork',
+        '--kill-child',
+        '--mount-proc',
+        process.execPath,
+        '--experimental-strip-types',
+        '--no-warnings=ExperimentalWarning',
+        child,
+        JSON.stringify(settings),
+      ],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    ),
   )
   let stdout = ''
   let stderr = ''

@@ -65,6 +65,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     ...(isLoggerInstance(logger) ? { loggerInstance: logger } : { logger }),
     // Clients retry on 5xx; a request id in logs ties their retries together.
     requestIdHeader: 'x-request-id',
+    // Fastify's own 503 while closing has no Retry-After and is no problem document: the
+    // `stopping` hook answers those requests instead.
+    return503OnClosing: options.stopping === undefined,
     ...(options.trustProxy === undefined || options.trustProxy.length === 0
       ? {}
       : { trustProxy: options.trustProxy }),

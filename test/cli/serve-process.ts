@@ -3,6 +3,24 @@ import { fileURLToPath } from 'node:url'
 
 const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
 
+// Every child still running, so a runner that is dying can take them with it.
+const live = new Set<ChildProcess>()
+
+/** Remembers `child` until it ends, for `killLiveChildren`. Returns it. */
+export function trackChild<T extends ChildProcess>(child: T): T {
+  live.add(child)
+  child.on('exit', () => live.delete(child))
+  return child
+}
+
+/**
+ * Kills (SIGKILL) every child started here that is still running. Synchronous, so it can run in a
+ * process's `exit` handler: a runner that dies must not leave servers behind.
+ */
+export function killLiveChildren(): void {
+  for (const child of live) child.kill('SIGKILL')
+}
+
 /** A `hookrelay` child process with its output collected as it arrives. */
 export interface CliProcess {
   child: ChildProcess
@@ -40,10 +58,12 @@ export function runScript(
   const clean = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !name.startsWith('HOOKRELAY_')),
   )
-  const child = spawn(
-    process.execPath,
-    ['--experimental-strip-types', '--no-warnings=ExperimentalWarning', script, ...args],
-    { env: { ...clean, ...env }, stdio: ['pipe', 'pipe', 'pipe'] },
+  const child = trackChild(
+    spawn(
+      process.execPath,
+      ['--experimental-strip-types', '--no-warnings=ExperimentalWarning', script, ...args],
+      { env: { ...clean, ...env }, stdio: ['pipe', 'pipe', 'pipe'] },
+    ),
   )
   // Closed at once: a command that reads stdin sees `input`, or nothing, and never waits.
   // A child that exits without reading it makes the write fail with EPIPE: that is no error here.

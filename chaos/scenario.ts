@@ -44,24 +44,65 @@ export interface Scenario {
   run(context: ChaosContext): Promise<ChaosRow[]>
 }
 
-/** The rows as a plain-text table: scenario, store, figures, result. */
+/** The widest the figures column grows before its figures wrap onto more lines. */
+const figuresWidth = 72
+
+/**
+ * The rows as a plain-text table: scenario, store, result, figures. A row's figures wrap onto
+ * lines of their own, at most 72 characters wide, so the table reads in a terminal.
+ */
 export function formatChaosTable(rows: ChaosRow[]): string {
-  const cells = rows.map((row) => [
-    row.scenario,
-    row.store,
-    row.figures.map(([label, value]) => `${label} ${formatValue(value)}`).join(' · '),
-    row.failures.length === 0 ? 'ok' : `FAIL: ${row.failures.join('; ')}`,
-  ])
-  const titles = ['scenario', 'store', 'figures', 'result']
-  const widths = titles.map((title, i) =>
-    Math.max(title.length, ...cells.map((line) => line[i]!.length)),
+  const cells = rows.map((row) => ({
+    scenario: row.scenario,
+    store: row.store,
+    result: row.failures.length === 0 ? 'ok' : 'FAIL',
+    lines: [
+      ...wrap(row.figures.map(([label, value]) => `${label} ${formatValue(value)}`)),
+      ...row.failures.map((failure) => `✗ ${failure}`),
+    ],
+  }))
+  const width = (title: string, values: string[]) =>
+    Math.max(title.length, ...values.map((value) => value.length))
+  const scenario = width(
+    'scenario',
+    cells.map((c) => c.scenario),
   )
-  const line = (parts: string[]) =>
-    parts
-      .map((part, i) => (i === parts.length - 1 ? part : part.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd()
-  return [line(titles), line(widths.map((w) => '─'.repeat(w))), ...cells.map(line)].join('\n')
+  const store = width(
+    'store',
+    cells.map((c) => c.store),
+  )
+  const result = width(
+    'result',
+    cells.map((c) => c.result),
+  )
+  const line = (a: string, b: string, c: string, d: string) =>
+    `${a.padEnd(scenario)}  ${b.padEnd(store)}  ${c.padEnd(result)}  ${d}`.trimEnd()
+  const out = [
+    line('scenario', 'store', 'result', 'figures'),
+    line('─'.repeat(scenario), '─'.repeat(store), '─'.repeat(result), '─'.repeat(figuresWidth)),
+  ]
+  for (const cell of cells) {
+    const [first = '', ...rest] = cell.lines
+    out.push(line(cell.scenario, cell.store, cell.result, first))
+    for (const more of rest) out.push(line('', '', '', more))
+  }
+  return out.join('\n')
+}
+
+/** Joins the parts with ' · ' into lines of at most `figuresWidth` characters (longer parts alone). */
+function wrap(parts: string[]): string[] {
+  const lines: string[] = []
+  let current = ''
+  for (const part of parts) {
+    if (current === '') current = part
+    else if (current.length + 3 + part.length <= figuresWidth) current += ` · ${part}`
+    else {
+      lines.push(current)
+      current = part
+    }
+  }
+  if (current !== '') lines.push(current)
+  return lines
 }
 
 function formatValue(value: number | string): string {
